@@ -64,6 +64,9 @@ integration: venv ## Playbook-driven tests of the modules and roles against a pr
 molecule: venv ## Molecule scenarios: the whole stack against a private emulator each
 	$(EMULATOR_ENV) $(BIN)/molecule test --all
 
+bench: venv ## Time converge from empty, no-op and --check of the whole stack (prints figures)
+	$(BIN)/python benchmarks/stack.py
+
 build: venv ## Build the collection tarball
 	$(BIN)/ansible-galaxy collection build --force --output-path build/
 
