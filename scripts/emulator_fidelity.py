@@ -2,6 +2,21 @@
 defaults would hide real behaviour from our tests. Test tooling only; production code
 never knows about them. Each patch says which AWS behaviour it restores.
 """
+import re
+import uuid
+
+# What AWS returns for a service created without a deploymentConfiguration.
+ECS_DEFAULT_DEPLOYMENT_CONFIGURATION = {
+    "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+    "maximumPercent": 200,
+    "minimumHealthyPercent": 100,
+}
+
+# <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:<tag>][@<digest>]
+ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"(?P<repository>[^:@]+)(:(?P<tag>[^@]+))?(@(?P<digest>sha256:[0-9a-f]{64}))?$"
+)
 
 
 def _nat_gateway_tag_resource_type():
@@ -13,6 +28,257 @@ def _nat_gateway_tag_resource_type():
     utils.EC2_PREFIX_TO_RESOURCE[utils.EC2_RESOURCE_TO_PREFIX["nat-gateway"]] = "natgateway"
 
 
+def _security_group_rule_description_updates_return():
+    """AWS answers UpdateSecurityGroupRuleDescriptionsIngress / ...Egress with `Return: true`;
+    moto answers with an empty body, and amazon.aws.ec2_security_group (which reads
+    `Return`) fails with KeyError 'Return' whenever it sets the description of an existing
+    rule, for example the default egress rule of a new group."""
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.security_groups import SecurityGroups
+
+    for name in ("update_security_group_rule_descriptions_ingress", "update_security_group_rule_descriptions_egress"):
+        original = getattr(SecurityGroups, name)
+        if getattr(original, "_fozzy_patched", False):
+            continue
+
+        def answer(self, _original=original):
+            _original(self)
+            return ActionResult({"Return": True})
+
+        answer._fozzy_patched = True
+        setattr(SecurityGroups, name, answer)
+
+
+def _ecs_create_service_keeps_settings():
+    """AWS keeps what CreateService was given and returns it from DescribeServices:
+    `deploymentConfiguration` (AWS fills in 100/200 % and a disabled circuit breaker when
+    it is left out), `healthCheckGracePeriodSeconds`, `enableExecuteCommand` (default
+    false) and `capacityProviderStrategy`. A service placed by a capacity provider strategy
+    (its own, or the cluster's default when neither strategy nor launch type is given) has
+    no `launchType`. moto's CreateService drops all of these and reports launch type EC2,
+    so any module that re-reads them would see a difference on every run (never idempotent)."""
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    original = EC2ContainerServiceResponse.create_service
+    if getattr(original, "_fozzy_patched", False):
+        return
+
+    def create_service(self):
+        result = original(self)
+        service = result.result["service"]
+        config = self._get_param("deploymentConfiguration") or {}
+        merged = dict(ECS_DEFAULT_DEPLOYMENT_CONFIGURATION, **config)
+        merged["deploymentCircuitBreaker"] = dict(
+            ECS_DEFAULT_DEPLOYMENT_CONFIGURATION["deploymentCircuitBreaker"], **(config.get("deploymentCircuitBreaker") or {})
+        )
+        service.deployment_configuration = merged
+        grace = self._get_param("healthCheckGracePeriodSeconds")
+        if grace is not None:
+            service.health_check_grace_period_seconds = int(grace)
+        service.enable_execute_command = bool(self._get_param("enableExecuteCommand") or False)
+        strategy = self._get_param("capacityProviderStrategy")
+        if not strategy and not self._get_param("launchType"):
+            cluster = self.ecs_backend._get_cluster(self._get_param("cluster", "default"))
+            strategy = cluster.default_capacity_provider_strategy
+        if strategy:
+            _set_capacity_provider_strategy(service, strategy)
+        # the first deployment, now that the service knows its settings
+        _start_deployment(service, previous=None)
+        return result
+
+    create_service._fozzy_patched = True
+    EC2ContainerServiceResponse.create_service = create_service
+
+
+def _ecs_deployments_like_aws():
+    """How AWS runs a service's deployments, which moto does not model:
+    - A deployment reaches steady state: its tasks run (runningCount = desiredCount),
+      `rolloutState` becomes COMPLETED and the service logs "has reached a steady state".
+      (moto leaves runningCount at MOTO_ECS_SERVICE_RUNNING, which must be an integer,
+      and keeps the first deployment IN_PROGRESS forever, so stability waits never end.)
+    - UpdateService starts a new PRIMARY deployment when the task definition, network
+      configuration, capacity provider strategy, load balancers or platform version change,
+      or with forceNewDeployment. (moto changes the service's task definition but keeps
+      the old deployment, with the old task definition, as PRIMARY.) A desired count
+      change alone only changes the count of the current deployment.
+    - Tasks whose image is missing from ECR fail to start (CannotPullContainerError). With
+      the deployment circuit breaker the deployment FAILS ("ECS deployment circuit breaker:
+      tasks failed to start.") and, with rollback, ECS rolls the service back to the last
+      completed deployment, logging both in the service events; once the rollback settled,
+      only the rollback deployment is listed. Without the circuit breaker
+      the deployment stays IN_PROGRESS with no running tasks. (moto never pulls images.)
+    Everything happens at once (AWS takes minutes): the API answers are what AWS answers
+    once the deployment has settled.
+    """
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    original = EC2ContainerServiceBackend.update_service
+    if getattr(original, "_fozzy_patched", False):
+        return
+
+    def update_service(self, service_properties):
+        cluster = service_properties.get("cluster", "default")
+        name = service_properties.get("service", "").split("/")[-1]
+        service = self._get_service(cluster, name)
+        before = {
+            "task_definition": service.task_definition,
+            "network_configuration": service.network_configuration,
+            "capacity_provider_strategy": getattr(service, "capacity_provider_strategy", None),
+            "load_balancers": service.load_balancers,
+            "platform_version": service.platform_version,
+        }
+        previous = _primary(service)
+        force = bool(service_properties.get("force_new_deployment"))
+        strategy = service_properties.pop("capacity_provider_strategy", None)
+        task_definition = service_properties.get("task_definition")
+        if task_definition:
+            # AWS stores the task definition's ARN, whatever form the request used
+            service_properties["task_definition"] = self.describe_task_definition(task_definition).arn
+        updated = original(self, service_properties)
+        if strategy is not None:
+            _set_capacity_provider_strategy(updated, strategy)
+        after = {key: getattr(updated, key, None) for key in before}
+        if force or after != before:
+            _start_deployment(updated, previous)
+        elif previous is not None:
+            previous.update(
+                desiredCount=updated.desired_count,
+                runningCount=updated.desired_count if previous.get("rolloutState") != "FAILED" else 0,
+                pendingCount=0,
+            )
+            updated.running_count = previous["runningCount"]
+        return updated
+
+    update_service._fozzy_patched = True
+    EC2ContainerServiceBackend.update_service = update_service
+
+
+# --- helpers of the ECS patches ----------------------------------------------------------
+
+
+def _set_capacity_provider_strategy(service, strategy):
+    service.capacity_provider_strategy = [
+        {"capacityProvider": item["capacityProvider"], "weight": int(item.get("weight", 0)), "base": int(item.get("base", 0))}
+        for item in strategy
+    ]
+    service.launch_type = None
+
+
+def _primary(service):
+    for deployment in service.deployments:
+        if deployment.get("status") == "PRIMARY":
+            return deployment
+    return None
+
+
+def _event(service, message):
+    from moto.core.utils import utcnow
+
+    service.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": utcnow(), "message": f"(service {service.name}) {message}"})
+    del service.events[100:]
+
+
+def _missing_images(service):
+    """Container images of the service's task definition that ECR of the account does not hold."""
+    from moto.ecr.models import ecr_backends
+    from moto.ecs.models import ecs_backends
+
+    ecs = ecs_backends[service._account_id][service.region_name]
+    task_definition = ecs.describe_task_definition(service.task_definition)
+    missing = []
+    for container in task_definition.container_definitions:
+        match = ECR_IMAGE.match(container.get("image") or "")
+        if not match or match["account"] != service._account_id:
+            continue  # another registry: assume it can be pulled
+        repository = ecr_backends[match["account"]][match["region"]].repositories.get(match["repository"])
+        images = repository.images if repository else []
+        if match["digest"]:
+            found = any(image.get_image_digest() == match["digest"] for image in images)
+        else:
+            found = any((match["tag"] or "latest") in image.image_tags for image in images)
+        if not found:
+            missing.append(container["image"])
+    return missing
+
+
+def _start_deployment(service, previous):
+    """Replace the deployments of `service` by what AWS shows once a new deployment settled."""
+    from moto.core.utils import utcnow
+    from moto.moto_api._internal import mock_random
+
+    now = utcnow()
+    deployment = {
+        "id": f"ecs-svc/{mock_random.randint(0, 10**18)}",
+        "status": "PRIMARY",
+        "taskDefinition": service.task_definition,
+        "desiredCount": service.desired_count,
+        "pendingCount": 0,
+        "runningCount": service.desired_count,
+        "failedTasks": 0,
+        "createdAt": now,
+        "updatedAt": now,
+        "launchType": service.launch_type,
+        "platformVersion": service.platform_version,
+        "platformFamily": "EC2" if service.launch_type == "EC2" else "FARGATE",
+        "networkConfiguration": service.network_configuration or None,
+        "rolloutState": "COMPLETED",
+        "rolloutStateReason": "",
+    }
+    strategy = getattr(service, "capacity_provider_strategy", None)
+    if strategy:
+        deployment["capacityProviderStrategy"] = strategy
+    deployment["rolloutStateReason"] = f"ECS deployment {deployment['id']} completed."
+
+    missing = _missing_images(service) if service.task_definition else []
+    breaker = (getattr(service, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
+    if not missing:
+        service.deployments = [deployment]
+        service.running_count = service.desired_count
+        service.pending_count = 0
+        _event(service, "has reached a steady state.")
+        return
+
+    deployment.update(runningCount=0, pendingCount=0, failedTasks=max(service.desired_count, 1))
+    _event(
+        service,
+        f"(task {uuid.uuid4().hex}) failed to start: CannotPullContainerError: pull image manifest has been retried"
+        f" 5 time(s): failed to resolve ref {missing[0]}: not found",
+    )
+    if not breaker.get("enable"):
+        deployment.update(rolloutState="IN_PROGRESS", rolloutStateReason=f"ECS deployment {deployment['id']} in progress.")
+        old = [dict(previous, status="ACTIVE")] if previous else []
+        service.deployments = [deployment] + old
+        service.running_count = previous["runningCount"] if previous else 0
+        return
+
+    deployment.update(rolloutState="FAILED", rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.")
+    _event(service, f"(deployment {deployment['id']}) deployment failed: tasks failed to start.")
+    if breaker.get("rollback") and previous and previous.get("rolloutState") == "COMPLETED":
+        rollback = dict(
+            previous,
+            id=f"ecs-svc/{mock_random.randint(0, 10**18)}",
+            status="PRIMARY",
+            desiredCount=service.desired_count,
+            runningCount=service.desired_count,
+            createdAt=now,
+            updatedAt=now,
+            rolloutState="COMPLETED",
+        )
+        rollback["rolloutStateReason"] = f"ECS deployment {rollback['id']} completed."
+        _event(service, f"rolling back to deployment {rollback['id']}.")
+        service.task_definition = previous["taskDefinition"]
+        # settled: the failed deployment's tasks are gone, so is the deployment
+        service.deployments = [rollback]
+        service.running_count = service.desired_count
+        _event(service, "has reached a steady state.")
+    else:
+        service.deployments = [deployment]
+        service.running_count = 0
+
+
 def apply():
     """Apply every patch. Called once by `emulator.py serve` before the server starts."""
     _nat_gateway_tag_resource_type()
+    _security_group_rule_description_updates_return()
+    _ecs_create_service_keeps_settings()
+    _ecs_deployments_like_aws()
