@@ -49,6 +49,45 @@ def _security_group_rule_description_updates_return():
         setattr(SecurityGroups, name, answer)
 
 
+# Attributes AWS reports for a new application load balancer that moto leaves out.
+ALB_DEFAULT_ATTRIBUTES = {
+    "access_logs.s3.enabled": "false",
+    "idle_timeout.timeout_seconds": "60",
+    "client_keep_alive.seconds": "3600",
+    "routing.http2.enabled": "true",
+    "routing.http.desync_mitigation_mode": "defensive",
+    "routing.http.drop_invalid_header_fields.enabled": "false",
+    "routing.http.preserve_host_header.enabled": "false",
+    "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
+    "routing.http.xff_client_port.enabled": "false",
+    "routing.http.xff_header_processing.mode": "append",
+    "waf.fail_open.enabled": "false",
+}
+
+
+def _alb_default_attributes():
+    """DescribeLoadBalancerAttributes of a new application load balancer in AWS lists every
+    attribute with its default (access logs off, idle timeout 60 s, HTTP/2 on, desync
+    mitigation defensive ...). moto leaves out `access_logs.s3.enabled` and
+    `idle_timeout.timeout_seconds` (and the routing.* ones), so amazon.aws.elb_application_lb,
+    which reads them, fails with KeyError 'access_logs_s3_enabled'. Only missing keys are
+    added; what moto has (and every later ModifyLoadBalancerAttributes) is kept."""
+    from moto.elbv2.models import FakeLoadBalancer
+
+    original = FakeLoadBalancer.__init__
+    if getattr(original, "_fozzy_patched", False):
+        return
+
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if self.type == "application":
+            for key, value in ALB_DEFAULT_ATTRIBUTES.items():
+                self.attrs.setdefault(key, value)
+
+    __init__._fozzy_patched = True
+    FakeLoadBalancer.__init__ = __init__
+
+
 def _ecs_create_service_keeps_settings():
     """AWS keeps what CreateService was given and returns it from DescribeServices:
     `deploymentConfiguration` (AWS fills in 100/200 % and a disabled circuit breaker when
@@ -280,5 +319,6 @@ def apply():
     """Apply every patch. Called once by `emulator.py serve` before the server starts."""
     _nat_gateway_tag_resource_type()
     _security_group_rule_description_updates_return()
+    _alb_default_attributes()
     _ecs_create_service_keeps_settings()
     _ecs_deployments_like_aws()
