@@ -185,6 +185,14 @@ options:
       - Images in other registries are not checked.
     type: bool
     default: true
+  images:
+    description:
+      - More image references that O(check_images) checks, besides those of the task definition.
+      - For example the image of a revision that a run in check mode did not register, so that
+        check mode reports a missing image too.
+    type: list
+    elements: str
+    default: []
   wait:
     description:
       - With O(state=present), wait until the service has one deployment, of O(task_definition),
@@ -496,15 +504,16 @@ class ServiceDeployer:
                     "taskDefinition"
                 ]
             except ClientError as e:
-                if error_code(e) == "ClientException" and self.module.check_mode:
-                    return []  # not registered yet: nothing to check in check mode
-                self.module.fail_json_aws(e, msg=f"Failed to describe task definition {task_definition_arn}")
+                if error_code(e) != "ClientException" or not self.module.check_mode:
+                    self.module.fail_json_aws(e, msg=f"Failed to describe task definition {task_definition_arn}")
+                definition = {}  # not registered yet (check mode): only `images` can be checked
             except BotoCoreError as e:
                 self.module.fail_json_aws(e, msg=f"Failed to describe task definition {task_definition_arn}")
         missing = []
         clients = {}
-        for container in definition.get("containerDefinitions", []):
-            image = container.get("image") or ""
+        images = [container.get("image") or "" for container in (definition or {}).get("containerDefinitions", [])]
+        images += [image for image in self.params["images"] if image not in images]
+        for image in images:
             match = ECR_IMAGE.match(image)
             if not match:
                 continue
@@ -1156,6 +1165,7 @@ def main():
         propagate_tags=dict(type="str", choices=["SERVICE", "TASK_DEFINITION", "NONE"]),
         force_new_deployment=dict(type="bool", default=False),
         check_images=dict(type="bool", default=True),
+        images=dict(type="list", elements="str", default=[]),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
         wait=dict(type="bool", default=True),

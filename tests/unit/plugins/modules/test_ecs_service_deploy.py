@@ -306,6 +306,19 @@ def test_missing_image_stops_before_the_update(env, run):
     assert service(env["ecs"])["taskDefinition"] == td
 
 
+def test_check_mode_checks_the_listed_images_too(env, run):
+    """In check mode the revision with the new image is not registered; `images` names it."""
+    td = register(env["ecs"], "1.0.0")
+    run(**args(env, td))
+
+    found = run(check_mode=True, **args(env, "api", force_new_deployment=True, images=[f"{REPO_URI}:1.0.1"]))
+    missing = run(check_mode=True, **args(env, "api", force_new_deployment=True, images=[f"{REPO_URI}:3.0.0"]))
+
+    assert found["changed"] is True and found["failed"] is False
+    assert missing["failed"] is True
+    assert missing["missing_images"] == [f"{REPO_URI}:3.0.0"]
+
+
 def test_missing_image_stops_before_the_creation(env, run):
     td_missing = register(env["ecs"], "2.0.0")
 
