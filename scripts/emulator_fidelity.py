@@ -315,6 +315,73 @@ def _start_deployment(service, previous):
         service.running_count = 0
 
 
+def _certificate_released_with_its_listener():
+    """AWS drops a listener from a certificate's InUseBy when the listener or its load
+    balancer is deleted; moto only ever adds, so a teardown could never delete the
+    certificate after removing the load balancer that used it."""
+    from moto.acm.models import acm_backends
+    from moto.elbv2 import models
+
+    def release(backend, listener_arns):
+        for cert in acm_backends[backend.account_id][backend.region_name]._certificates.values():
+            cert.in_use_by = [user for user in cert.in_use_by if user not in listener_arns]
+
+    delete_load_balancer = models.ELBv2Backend.delete_load_balancer
+    delete_listener = models.ELBv2Backend.delete_listener
+
+    def _delete_load_balancer(self, arn):
+        balancer = self.load_balancers.get(arn)
+        listener_arns = set(balancer.listeners) if balancer is not None else set()
+        delete_load_balancer(self, arn)
+        release(self, listener_arns)
+
+    def _delete_listener(self, listener_arn):
+        listener = delete_listener(self, listener_arn)
+        release(self, {listener_arn})
+        return listener
+
+    models.ELBv2Backend.delete_load_balancer = _delete_load_balancer
+    models.ELBv2Backend.delete_listener = _delete_listener
+
+
+def _alb_deletion_protection():
+    """AWS refuses DeleteLoadBalancer while deletion_protection.enabled is true
+    (OperationNotPermitted); moto deletes anyway, hiding a teardown that forgets to turn it off."""
+    from moto.elbv2 import models
+    from moto.elbv2.exceptions import ELBClientError
+
+    original = models.ELBv2Backend.delete_load_balancer
+
+    def delete_load_balancer(self, arn):
+        balancer = self.load_balancers.get(arn)
+        if balancer is not None and balancer.attrs.get("deletion_protection.enabled") == "true":
+            raise ELBClientError(
+                "OperationNotPermitted",
+                f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled",
+            )
+        return original(self, arn)
+
+    models.ELBv2Backend.delete_load_balancer = delete_load_balancer
+
+
+def _acm_token_of_a_deleted_certificate():
+    """Within the hour AWS remembers an idempotency token, a request with the token of a
+    certificate deleted since answers with that (stale) ARN; moto fails with a 500 (KeyError).
+    Our module then requests again with a new token, as it must on AWS."""
+    from moto.acm import models
+
+    original = models.AWSCertificateManagerBackend.request_certificate
+
+    def request_certificate(self, domain_name, idempotency_token, *args, **kwargs):
+        if idempotency_token is not None:
+            arn = self._get_arn_from_idempotency_token(idempotency_token)
+            if arn and arn not in self._certificates:
+                return arn
+        return original(self, domain_name, idempotency_token, *args, **kwargs)
+
+    models.AWSCertificateManagerBackend.request_certificate = request_certificate
+
+
 def apply():
     """Apply every patch. Called once by `emulator.py serve` before the server starts."""
     _nat_gateway_tag_resource_type()
@@ -322,3 +389,6 @@ def apply():
     _alb_default_attributes()
     _ecs_create_service_keeps_settings()
     _ecs_deployments_like_aws()
+    _certificate_released_with_its_listener()
+    _alb_deletion_protection()
+    _acm_token_of_a_deleted_certificate()
