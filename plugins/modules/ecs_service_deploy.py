@@ -655,8 +655,8 @@ class ServiceDeployer:
             )
         self.module.fail_json(
             msg=(
-                f"ECS service {self.name} was not {'updated' if self.existing_active else 'created'}: the task definition "
-                f"{short_td(task_definition_arn)} uses an image that does not exist in Amazon ECR: " + "\n".join(lines)
+                f"ECS service {self.name} was not {'updated' if self.existing_active else 'created'}: an image it would run"
+                f" ({short_td(task_definition_arn)}) does not exist in Amazon ECR: " + "\n".join(lines)
             ),
             missing_images=[image for image, _match, _code in missing],
             changed=False,
