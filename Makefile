@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export FOZZY_EMULATOR_PORT ?= 5000
 # The emulator accepts any credentials; real ones in the environment are never sent to it.
-EMULATOR_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN= AWS_PROFILE=
+EMULATOR_ENV := env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 EMULATOR := $(BIN)/python scripts/emulator.py
 
 .PHONY: help venv lock demo emulator-start emulator-stop emulator-reset test lint unit sanity integration molecule build bench clean
