@@ -46,9 +46,11 @@ def url(port):
     return f"http://{HOST}:{port}"
 
 
-def answers(port, timeout=1.0):
+def answers(port, timeout=5.0):
+    # The dashboard page is static; /moto-api/data.json serialises every resource and gets
+    # slow on a full stack, and probes that time out keep the server busy answering them.
     try:
-        with urllib.request.urlopen(f"{url(port)}/moto-api/data.json", timeout=timeout):
+        with urllib.request.urlopen(f"{url(port)}/moto-api/", timeout=timeout):
             return True
     except (urllib.error.URLError, OSError):
         return False
@@ -78,7 +80,18 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def port_is_free(port):
+    with socket.socket() as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+        return True
+
+
 def serve(port):
+    if not port_is_free(port):  # moto's server thread would die quietly and leave us waiting
+        sys.exit(f"port {port} on {HOST} is in use")
     os.environ.update(EMULATOR_ENV)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import emulator_fidelity
@@ -91,16 +104,30 @@ def serve(port):
     server.stop()
 
 
+def wait_until_it_answers(port, proc, log_name, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            sys.exit(f"the emulator exited with code {proc.returncode}; see {log_name}")
+        if answers(port):
+            print(url(port))
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def start(port, timeout=60):
+    log_name = os.path.join(STATE_DIR, f"{port}.log")
     pid = read_pid(port)
-    if pid and alive(pid) and answers(port):
-        print(url(port))
-        return 0
-    if answers(port):
+    if pid and alive(pid):  # ours already: never start a second one on the same port
+        if wait_until_it_answers(port, None, log_name, timeout):
+            return 0
+        sys.exit(f"the emulator (PID {pid}) on {url(port)} does not answer; `emulator.py stop` it and start again")
+    if not port_is_free(port):
         sys.exit(f"port {port} on {HOST} is taken by a process this script did not start; "
                  f"set FOZZY_EMULATOR_PORT to another port")
     os.makedirs(STATE_DIR, exist_ok=True)
-    log = open(os.path.join(STATE_DIR, f"{port}.log"), "ab")
+    log = open(log_name, "ab")
     env = dict(os.environ, **EMULATOR_ENV)
     proc = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "serve", "--port", str(port)],
@@ -109,14 +136,8 @@ def start(port, timeout=60):
     )
     with open(pid_file(port), "w") as handle:
         handle.write(str(proc.pid))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"the emulator exited with code {proc.returncode}; see {log.name}")
-        if answers(port):
-            print(url(port))
-            return 0
-        time.sleep(0.2)
+    if wait_until_it_answers(port, proc, log_name, timeout):
+        return 0
     stop(port)
     sys.exit(f"the emulator did not answer on {url(port)} within {timeout}s; see {log.name}")
 
