@@ -65,3 +65,102 @@ def emulator():
 def fresh_emulator(emulator):
     emulator.reset()
     return emulator
+
+
+# --- the fault-injecting proxy and the count of what a deploy made (test_faults, test_crash_resume)
+
+def prepare(emulator):
+    """What the account has before the first deploy: the hosted zone and the release image."""
+    result = emulator.playbook("scripts/prepare_emulator.yml", "-i", "inventories/local")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+@pytest.fixture
+def prepared_emulator(fresh_emulator):
+    """An empty emulator with what scripts/prepare_emulator.yml gives it."""
+    prepare(fresh_emulator)
+    return fresh_emulator
+
+
+# The tests import FaultPlan from scripts/aws_fault_proxy.py.
+sys.path.insert(0, str(ROOT / "scripts"))
+
+
+@pytest.fixture
+def fault_proxy(emulator):
+    """scripts/aws_fault_proxy.py in front of the emulator (configure() it per run)."""
+    from aws_fault_proxy import FaultProxy
+
+    with FaultProxy(emulator.url) as proxy:
+        yield proxy
+
+
+def stack_counts(emulator):
+    """How many of each resource the account holds (the emulator holds nothing but the stack).
+
+    Everything is counted, tagged or not, so a resource an interrupted run left behind
+    without its tags counts too.
+    """
+    ec2 = emulator.client("ec2")
+    vpc_ids = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
+    in_vpcs = [{"Name": "vpc-id", "Values": vpc_ids or ["none"]}]
+    elbv2 = emulator.client("elbv2")
+    albs = elbv2.describe_load_balancers()["LoadBalancers"]
+    ecs = emulator.client("ecs")
+    clusters = [c for c in ecs.describe_clusters(clusters=ecs.list_clusters()["clusterArns"] or ["none"])["clusters"]
+                if c.get("status") == "ACTIVE"]
+    services = [s for c in clusters
+                for s in ecs.describe_services(cluster=c["clusterName"],
+                                               services=ecs.list_services(cluster=c["clusterName"])["serviceArns"]
+                                               or ["none"])["services"]
+                if s.get("status") == "ACTIVE"]
+    scaling = emulator.client("application-autoscaling")
+    route53 = emulator.client("route53")
+    records = [r for z in route53.list_hosted_zones()["HostedZones"]
+               for r in route53.list_resource_record_sets(HostedZoneId=z["Id"])["ResourceRecordSets"]
+               if r["Type"] not in ("NS", "SOA")]
+    return {
+        "vpcs": len(vpc_ids),
+        "subnets": len(ec2.describe_subnets(Filters=in_vpcs)["Subnets"]),
+        "internet_gateways": len(ec2.describe_internet_gateways()["InternetGateways"]),
+        "nat_gateways": len([n for n in ec2.describe_nat_gateways()["NatGateways"]
+                             if n["State"] in ("pending", "available")]),
+        "elastic_ips": len(ec2.describe_addresses()["Addresses"]),
+        "route_tables": len([t for t in ec2.describe_route_tables(Filters=in_vpcs)["RouteTables"]
+                             if not any(a.get("Main") for a in t.get("Associations", []))]),
+        "security_groups": len([g for g in ec2.describe_security_groups(Filters=in_vpcs)["SecurityGroups"]
+                                if g["GroupName"] != "default"]),
+        "certificates": len(emulator.client("acm").list_certificates()["CertificateSummaryList"]),
+        "load_balancers": len(albs),
+        "listeners": sum(len(elbv2.describe_listeners(LoadBalancerArn=a["LoadBalancerArn"])["Listeners"]) for a in albs),
+        "target_groups": len(elbv2.describe_target_groups()["TargetGroups"]),
+        "clusters": len(clusters),
+        "services": len(services),
+        "task_definitions": len(ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"]),
+        "iam_roles": len(emulator.client("iam").list_roles()["Roles"]),
+        "log_groups": len(emulator.client("logs").describe_log_groups()["logGroups"]),
+        "scalable_targets": len(scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]),
+        "scaling_policies": len(scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]),
+        "dns_records": sorted(r["Type"] for r in records),
+    }
+
+
+def clean_build_counts(nat_gateway_mode="single", az_count=2):
+    """What stack_counts() finds after one clean site.yml with inventories/local."""
+    nat_gateways = az_count if nat_gateway_mode == "per_az" else 1
+    return {
+        "vpcs": 1, "subnets": 2 * az_count, "internet_gateways": 1,
+        "nat_gateways": nat_gateways, "elastic_ips": nat_gateways,
+        "route_tables": 1 + az_count,  # public, and one per private subnet
+        "security_groups": 2,  # load balancer, tasks
+        "certificates": 1, "load_balancers": 1, "listeners": 2, "target_groups": 1,
+        "clusters": 1, "services": 1, "task_definitions": 1, "iam_roles": 2, "log_groups": 1,
+        "scalable_targets": 1, "scaling_policies": 1,
+        "dns_records": ["A", "AAAA", "CNAME"],  # the alias records and the certificate's validation record
+    }
+
+
+@pytest.fixture
+def counts():
+    """(stack_counts, clean_build_counts) for the tests that compare a run with a clean build."""
+    return stack_counts, clean_build_counts
