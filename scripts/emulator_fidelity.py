@@ -382,6 +382,32 @@ def _acm_token_of_a_deleted_certificate():
     models.AWSCertificateManagerBackend.request_certificate = request_certificate
 
 
+def _ecs_task_definition_by_family_is_the_latest_active():
+    """DescribeTaskDefinition with a family alone answers the latest ACTIVE revision, and
+    ClientException when the family has none (AWS API reference: "If you specify only the
+    family, the latest ACTIVE revision is used"); moto answers the highest revision even when
+    it is INACTIVE, so a teardown that deregisters revisions newest first would never see the
+    family as done."""
+    from moto.ecs import models
+    from moto.ecs.exceptions import TaskDefinitionNotFoundException
+
+    original = models.EC2ContainerServiceBackend.describe_task_definition
+
+    def describe_task_definition(self, task_definition_str):
+        name = task_definition_str.split("/")[-1]
+        if ":" not in name:
+            active = [
+                revision for revision, definition in self.task_definitions.get(name, {}).items()
+                if definition.status == "ACTIVE"
+            ]
+            if not active:
+                raise TaskDefinitionNotFoundException()
+            return self.task_definitions[name][max(active)]
+        return original(self, task_definition_str)
+
+    models.EC2ContainerServiceBackend.describe_task_definition = describe_task_definition
+
+
 def apply():
     """Apply every patch. Called once by `emulator.py serve` before the server starts."""
     _nat_gateway_tag_resource_type()
@@ -392,3 +418,4 @@ def apply():
     _certificate_released_with_its_listener()
     _alb_deletion_protection()
     _acm_token_of_a_deleted_certificate()
+    _ecs_task_definition_by_family_is_the_latest_active()
