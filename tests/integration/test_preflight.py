@@ -1,59 +1,263 @@
-"""Bad input stops site.yml before any AWS write, with a message naming the variable and
-what is allowed; an unreachable endpoint gives one clear error."""
+"""Bad input stops site.yml in preflight, before any AWS write, with one message that lists
+every problem, each naming the variable, the bad value and what is allowed.
+
+A corpus of bad inputs, each given alone to `ansible-playbook playbooks/site.yml -i
+inventories/local`, must fail with the expected message and leave the emulator as it was. A
+failing run costs several seconds, so every run of this file is started at once in a small
+pool against one emulator prepared like our AWS account (the hosted zone exists), and the
+emulator is snapshotted before the first and after the last run: it is never reset in between,
+so a resource written by any run would show in the snapshot each case compares.
+"""
+import concurrent.futures
+import json
+import os
+import re
+
 import pytest
 
+ZONE = "inbox.wine"
+# Parallel ansible-playbook runs; each is mostly CPU, the machine has 2 cores.
+WORKERS = int(os.environ.get("FOZZY_PREFLIGHT_WORKERS", "3"))
+
+
+def _json(**extra):
+    return json.dumps(extra)
+
+
+# (id, extra vars (each one -e), expected message fragment)
 BAD_INPUTS = [
-    ("vpc_cidr=10.0.0.0/33", "vpc_cidr: '10.0.0.0/33' is not an IPv4 network"),
-    ("vpc_cidr=not-a-cidr", "vpc_cidr: 'not-a-cidr' is not an IPv4 network"),
-    ("vpc_cidr=10.0.0.0/8", "vpc_cidr: 10.0.0.0/8 has a /8 prefix; AWS allows /16 to /28"),
-    ("vpc_az_count=1", "vpc_az_count: 1 is not allowed; use 2 (an ALB needs two zones) up to 3"),
-    ("vpc_az_count=4", "vpc_az_count: 4 is not allowed; use 2 (an ALB needs two zones) up to 3"),
-    ("vpc_nat_gateway_mode=double", "vpc_nat_gateway_mode must be one of: single, per_az, got: double"),
-    ("vpc_subnet_newbits=1", "vpc_subnet_newbits: 1 leaves room for 1 subnets per tier"),
-    ("fozzy_aws_region=", "fozzy_aws_region= must be a region name like eu-central-1"),
-    ("fozzy_domain_name=api.example.com", "must be a lower case DNS name inside fozzy_hosted_zone_name=inbox.wine"),
+    # --- the variables every component shares (environment names, region, domain in zone, tags)
+    ("environment-upper-case", ["fozzy_environment=Prod"],
+     "fozzy_environment=Prod is not allowed: use 2 to 16 lower case letters, digits or hyphens"),
+    ("name-underscore", ["fozzy_name=fozzy_api"], "fozzy_name=fozzy_api is not allowed: use 2 to 16 lower case letters"),
+    ("region-empty", ["fozzy_aws_region="], "fozzy_aws_region= is not allowed: it must be a region name like eu-central-1"),
+    ("endpoint-without-scheme", ["fozzy_aws_endpoint_url=127.0.0.1:5000"],
+     "fozzy_aws_endpoint_url=127.0.0.1:5000 is not allowed: use an http:// or https:// URL"),
+    ("domain-outside-zone", ["fozzy_domain_name=api.example.com"],
+     "fozzy_domain_name=api.example.com is not allowed: it must be a lower case DNS name inside fozzy_hosted_zone_name=inbox.wine"),
+    ("zone-missing", ["fozzy_hosted_zone_name=other.wine", "fozzy_domain_name=api.other.wine"],
+     "fozzy_hosted_zone_name / certificate_zone_name: no public Route53 hosted zone named other.wine exists in this account"),
+    ("tag-key-aws-prefix", [_json(fozzy_tags={"Project": "fozzy", "aws:owner": "me"})],
+     "fozzy_tags key 'aws:owner' is not allowed: keys starting with aws: are reserved for AWS."),
+    ("tags-too-many", [_json(fozzy_tags={f"Key{i}": "v" for i in range(49)})],
+     "fozzy_tags has 49 tags, which is not allowed: AWS allows 50 tags per resource, including Name and Tier"),
+    ("tag-value-too-long", [_json(fozzy_tags={"Project": "p" * 257})],
+     "(257 characters) is not allowed: use at most 256 characters."),
+    # --- vpc: CIDR validity, subnet fit, AZ count against the region
+    ("cidr-prefix-33", ["vpc_cidr=10.0.0.0/33"], "vpc_cidr: '10.0.0.0/33' is not an IPv4 network; use an IPv4 range"),
+    ("cidr-too-large", ["vpc_cidr=10.0.0.0/8"], "vpc_cidr: 10.0.0.0/8 has a /8 prefix; AWS allows /16 to /28"),
+    ("cidr-host-bits", ["vpc_cidr=10.0.0.1/16"], "vpc_cidr: '10.0.0.1/16' is not an IPv4 network"),
+    ("az-count-1", ["vpc_az_count=1"], "vpc_az_count: 1 is not allowed; use 2 (an ALB needs two zones) up to 3"),
+    ("az-count-above-region", ["vpc_az_count=4"], "vpc_az_count: 4 is not allowed; use 2 (an ALB needs two zones) up to 3"),
+    ("nat-mode-choice", ["vpc_nat_gateway_mode=double"], "vpc_nat_gateway_mode must be one of: single, per_az, got: double"),
+    ("subnets-do-not-fit", ["vpc_subnet_newbits=1"], "vpc_subnet_newbits: 1 leaves room for 1 subnets per tier"),
+    ("subnets-too-small", ["vpc_cidr=10.0.0.0/26"], "vpc_subnet_newbits: /26 + 4 gives /30 subnets; AWS allows /16 to /28"),
+    # --- certificate
+    ("san-outside-zone", [_json(certificate_subject_alternative_names=["www.example.org"])],
+     "every name must end in certificate_zone_name (inbox.wine); these do not: www.example.org"),
+    ("key-algorithm-choice", ["certificate_key_algorithm=RSA_1024"],
+     "certificate_key_algorithm must be one of: RSA_2048, EC_prime256v1, EC_secp384r1, got: RSA_1024"),
+    # --- ecr
+    ("repository-name", ["ecr_repository_name=Fozzy_API"],
+     "ecr_repository_name=Fozzy_API is not allowed: use 2 to 256 lower case letters"),
+    ("kms-without-key", ["ecr_encryption=KMS"], "ecr_kms_key= is not allowed with ecr_encryption=KMS: use the full key ARN"),
+    # --- load_balancer: port range, health-check path, timeouts, CIDRs
+    ("alb-health-path", ["load_balancer_health_check_path=health"],
+     'load_balancer_health_check_path=health is not allowed: use a path starting with "/"'),
+    ("alb-port-range", ["load_balancer_target_port=70000"],
+     "load_balancer_target_port=70000 is not allowed: use a port from 1 to 65535"),
+    ("alb-idle-above-keepalive", ["load_balancer_idle_timeout=90"],
+     "load_balancer_idle_timeout=90 is not allowed: it must be shorter than the keep-alive of the app server"),
+    ("alb-ingress-cidr", [_json(load_balancer_ingress_cidrs=["0.0.0.0/0", "10.0.0.300/32"])],
+     "load_balancer_ingress_cidrs: '10.0.0.300/32' is not allowed: use an IPv4 network in CIDR notation"),
+    # --- ecs_service: Fargate sizes, image reference, health-check path, port, names
+    ("fargate-4096-4096", ["ecs_service_memory=4096"],
+     "ecs_service_cpu=4096 with ecs_service_memory=4096 is not a Fargate task size; with ecs_service_cpu=4096,"
+     " ecs_service_memory must be 8192 to 30720 in steps of 1024 (MiB)"),
+    ("fargate-256-4096", ["ecs_service_cpu=256", "ecs_service_memory=4096"],
+     "ecs_service_memory must be 512, 1024 or 2048 (MiB)"),
+    ("fargate-8192-step", ["ecs_service_cpu=8192", "ecs_service_memory=17408"],
+     "ecs_service_memory must be 16384 to 61440 in steps of 4096 (MiB)"),
+    ("fargate-cpu", ["ecs_service_cpu=3000"], "ecs_service_cpu=3000 is not a Fargate size; ecs_service_cpu must be one of"),
+    ("image-syntax", [_json(ecr_enabled=False, ecs_service_image="registry.example.com/Fozzy:1.0.0")],
+     "ecs_service_image=registry.example.com/Fozzy:1.0.0 is not allowed: it is not a valid image reference"),
+    ("image-latest", [_json(ecr_enabled=False, ecs_service_image="registry.example.com/fozzy:latest")],
+     "ecs_service_image=registry.example.com/fozzy:latest is not allowed: latest moves with every push"),
+    ("service-health-path", ["ecs_service_health_check_path=health"], "ecs_service_health_check_path=health must start with /"),
+    ("environment-variable-name", [_json(ecs_service_environment={"1BAD": "x"})],
+     "ecs_service_environment / ecs_service_secrets names must be letters, digits and _"),
+    # --- autoscaling: min <= desired <= max, target in (0, 100]
+    ("min-above-max", ["autoscaling_min_capacity=5", "autoscaling_max_capacity=3"],
+     "autoscaling_min_capacity=5 is not allowed: use at least 1 and at most autoscaling_max_capacity=3"),
+    ("desired-above-max", ["ecs_service_desired_count=20"],
+     "ecs_service_desired_count=20 is not allowed: it must lie between autoscaling_min_capacity=2 and autoscaling_max_capacity=15"),
+    ("cpu-target-0", ["autoscaling_cpu_target=0"], "autoscaling_cpu_target=0 is not allowed: use a percentage above 0 and at most 100"),
+    ("cpu-target-101", ["autoscaling_cpu_target=101"], "autoscaling_cpu_target=101 is not allowed: use a percentage above 0"),
+    # --- dns
+    ("record-type-choice", [_json(dns_record_types=["A", "MX"])], "dns_record_types must be one or more of: A, AAAA"),
 ]
 
+# One run with several problems in different roles: all are reported, in one failure.
+SEVERAL = ["vpc_cidr=10.0.0.0/8", "autoscaling_cpu_target=150", "fozzy_environment=Prod"]
+SEVERAL_MESSAGES = [
+    "- fozzy_environment=Prod is not allowed: use 2 to 16 lower case letters",
+    "- vpc_cidr: 10.0.0.0/8 has a /8 prefix; AWS allows /16 to /28",
+    "- autoscaling_cpu_target=150 is not allowed: use a percentage above 0 and at most 100.",
+]
 
-def _written_resources(emulator):
+# A wrong type and a wrong choice in one role do not hide its cross-field problems or another role's.
+SPEC_AND_RULES = ["vpc_nat_gateway_mode=double", "vpc_cidr=10.0.0.0/8", "ecs_service_memory=4096"]
+SPEC_AND_RULES_MESSAGES = [
+    "- vpc role argument spec: value of vpc_nat_gateway_mode must be one of: single, per_az, got: double",
+    "- vpc_cidr: 10.0.0.0/8 has a /8 prefix",
+    "- ecs_service_cpu=4096 with ecs_service_memory=4096 is not a Fargate task size",
+]
+
+PREFLIGHT_ONLY = """\
+- name: Preflight of the local inventory alone
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/inboxwine.fozzy.aws:
+      region: "{{ fozzy_aws_region }}"
+      endpoint_url: "{{ fozzy_aws_endpoint_url | default(omit) }}"
+  tasks:
+    - name: Preflight
+      ansible.builtin.import_role: {name: inboxwine.fozzy.preflight}
+    - name: Check what preflight hands on
+      ansible.builtin.assert:
+        that: preflight_result.aws_account_id is match('^[0-9]{12}$')
+"""
+
+NO_REGION_INVENTORY = (
+    "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+    "      ansible_python_interpreter: '{{ ansible_playbook_python }}'\n"
+    "  vars:\n    fozzy_environment: it\n    fozzy_name: fozzy-api\n    fozzy_domain_name: fozzy-api.inbox.wine\n"
+    "    fozzy_hosted_zone_name: inbox.wine\n    fozzy_tags: {Project: fozzy}\n"
+)
+
+
+def snapshot(emulator):
+    """Every resource the stack could write, by id; defaults of the account left out."""
     ec2 = emulator.client("ec2")
+    default_vpcs = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"]}
+    zone_id = [z["Id"] for z in emulator.client("route53").list_hosted_zones()["HostedZones"] if z["Name"] == ZONE + "."]
+    elbv2 = emulator.client("elbv2")
     return {
-        "vpcs": [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]],
-        "addresses": ec2.describe_addresses()["Addresses"],
-        "nat_gateways": ec2.describe_nat_gateways()["NatGateways"],
+        "vpcs": sorted(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]),
+        "subnets": sorted(s["SubnetId"] for s in ec2.describe_subnets()["Subnets"] if s["VpcId"] not in default_vpcs),
+        "internet_gateways": sorted(
+            g["InternetGatewayId"] for g in ec2.describe_internet_gateways()["InternetGateways"]
+            if not {a["VpcId"] for a in g.get("Attachments", [])} & default_vpcs
+        ),
+        "route_tables": sorted(t["RouteTableId"] for t in ec2.describe_route_tables()["RouteTables"] if t["VpcId"] not in default_vpcs),
+        "addresses": sorted(a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]),
+        "nat_gateways": sorted(n["NatGatewayId"] for n in ec2.describe_nat_gateways()["NatGateways"]),
+        "security_groups": sorted(g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] != "default"),
+        "certificates": sorted(c["CertificateArn"] for c in emulator.client("acm").list_certificates()["CertificateSummaryList"]),
+        "repositories": sorted(r["repositoryName"] for r in emulator.client("ecr").describe_repositories()["repositories"]),
+        "clusters": sorted(emulator.client("ecs").list_clusters()["clusterArns"]),
+        "task_definitions": sorted(emulator.client("ecs").list_task_definitions()["taskDefinitionArns"]),
+        "load_balancers": sorted(lb["LoadBalancerArn"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]),
+        "target_groups": sorted(tg["TargetGroupArn"] for tg in elbv2.describe_target_groups()["TargetGroups"]),
+        "iam_roles": sorted(r["RoleName"] for r in emulator.client("iam").list_roles()["Roles"]),
+        "log_groups": sorted(g["logGroupName"] for g in emulator.client("logs").describe_log_groups()["logGroups"]),
+        "scalable_targets": sorted(
+            t["ResourceId"] for t in emulator.client("application-autoscaling").describe_scalable_targets(
+                ServiceNamespace="ecs")["ScalableTargets"]
+        ),
+        "records": sorted(
+            (r["Name"], r["Type"]) for zone in zone_id
+            for r in emulator.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+        ),
     }
 
 
-@pytest.mark.parametrize("extra_var,message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
-def test_bad_input_stops_before_any_change(fresh_emulator, extra_var, message):
-    before = _written_resources(fresh_emulator)
-    result = fresh_emulator.playbook("playbooks/site.yml", "-i", "inventories/local", "-e", extra_var)
+def flat(result):
+    """stdout and stderr of a run with all white space folded to single spaces."""
+    return " ".join((result.stdout + result.stderr).split())
+
+
+def report(result):
+    """The failure preflight reports (the folded text from 'Preflight found' on), or ''."""
+    text = flat(result)
+    return text[text.find("Preflight found"):] if "Preflight found" in text else ""
+
+
+@pytest.fixture(scope="module")
+def corpus(emulator, tmp_path_factory):
+    """Runs every playbook of this file in a pool against one emulator holding the zone."""
+    emulator.reset()
+    emulator.client("route53").create_hosted_zone(Name=ZONE, CallerReference="test_preflight")
+    tmp = tmp_path_factory.mktemp("preflight")
+    (tmp / "preflight.yml").write_text(PREFLIGHT_ONLY)
+    (tmp / "no-region.yml").write_text(NO_REGION_INVENTORY)
+
+    site = ["playbooks/site.yml", "-i", "inventories/local"]
+    runs = {case: site + [arg for extra in extras for arg in ("-e", extra)] for case, extras, _ in BAD_INPUTS}
+    runs["several"] = site + [arg for extra in SEVERAL for arg in ("-e", extra)]
+    runs["spec-and-rules"] = site + [arg for extra in SPEC_AND_RULES for arg in ("-e", extra)]
+    runs["valid"] = [tmp / "preflight.yml", "-i", "inventories/local"]
+    runs["no-region"] = ["playbooks/site.yml", "-i", tmp / "no-region.yml"]
+    runs["unreachable"] = site + ["-e", "fozzy_aws_endpoint_url=http://127.0.0.1:9"]
+
+    before = snapshot(emulator)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = {case: pool.submit(emulator.playbook, *args) for case, args in runs.items()}
+        results = {case: future.result() for case, future in futures.items()}
+    after = snapshot(emulator)
+    return {"results": results, "before": before, "after": after}
+
+
+def test_corpus_is_large_enough():
+    assert len(BAD_INPUTS) >= 30
+    assert len({case for case, _, _ in BAD_INPUTS}) == len(BAD_INPUTS)
+
+
+@pytest.mark.parametrize("case,extras,message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_stops_before_any_change(corpus, case, extras, message):
+    result = corpus["results"][case]
     assert result.returncode != 0
-    output = " ".join((result.stdout + result.stderr).split())
-    assert message in output, output[-3000:]
-    assert _written_resources(fresh_emulator) == before
+    assert "Traceback" not in flat(result)
+    assert message in report(result), flat(result)[-3000:]
+    assert corpus["after"] == corpus["before"]
 
 
-def test_missing_region_is_named(fresh_emulator, tmp_path):
-    # An inventory without fozzy_aws_region: the argument spec names it.
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text(
-        "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
-        "      ansible_python_interpreter: '{{ ansible_playbook_python }}'\n"
-        "  vars:\n    fozzy_environment: it\n    fozzy_name: fozzy-api\n    fozzy_domain_name: fozzy-api.inbox.wine\n"
-        "    fozzy_hosted_zone_name: inbox.wine\n    fozzy_tags: {Project: fozzy}\n"
-    )
-    result = fresh_emulator.playbook("playbooks/site.yml", "-i", inventory)
+def test_several_problems_are_reported_together(corpus):
+    result = corpus["results"]["several"]
     assert result.returncode != 0
-    assert "fozzy_aws_region" in result.stdout + result.stderr
-    assert _written_resources(fresh_emulator)["vpcs"] == []
+    text = report(result)
+    assert text.startswith("Preflight found 3 problems in the inputs; nothing was changed in AWS:"), flat(result)[-3000:]
+    for message in SEVERAL_MESSAGES:
+        assert message in text
+    # one failure ends the run; the problems of the roles were collected (rescued), not fatal
+    assert re.search(r"localhost\s*:.*\bfailed=1\b", result.stdout)
+    assert corpus["after"] == corpus["before"]
 
 
-def test_unreachable_endpoint_gives_one_clear_error(emulator):
-    result = emulator.playbook(
-        "playbooks/site.yml", "-i", "inventories/local", "-e", "fozzy_aws_endpoint_url=http://127.0.0.1:9"
-    )
+def test_argument_spec_errors_do_not_hide_other_problems(corpus):
+    result = corpus["results"]["spec-and-rules"]
     assert result.returncode != 0
-    output = " ".join((result.stdout + result.stderr).split())
+    text = report(result)
+    for message in SPEC_AND_RULES_MESSAGES:
+        assert message in text, flat(result)[-3000:]
+
+
+def test_valid_inputs_pass_preflight(corpus):
+    result = corpus["results"]["valid"]
+    assert result.returncode == 0, flat(result)[-3000:]
+
+
+def test_missing_region_is_named(corpus):
+    # An inventory without fozzy_aws_region: the argument spec of preflight names it.
+    result = corpus["results"]["no-region"]
+    assert result.returncode != 0
+    assert "missing required arguments: fozzy_aws_region" in flat(result)
+
+
+def test_unreachable_endpoint_gives_one_clear_error(corpus):
+    result = corpus["results"]["unreachable"]
+    assert result.returncode != 0
+    output = flat(result)
     assert "Cannot talk to AWS at http://127.0.0.1:9" in output
     assert "Traceback" not in output
