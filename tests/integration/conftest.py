@@ -75,6 +75,21 @@ def prepare(emulator):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 
 
+@pytest.fixture(scope="session")
+def second_emulator():
+    """Another private emulator, for a test that runs two playbooks side by side."""
+    port = subprocess.run(EMULATOR + ["free-port"], check=True, capture_output=True, text=True).stdout.strip()
+    url = subprocess.run(EMULATOR + ["start", "--port", port], check=True, capture_output=True, text=True).stdout.strip()
+    yield Emulator(url)
+    subprocess.run(EMULATOR + ["stop", "--port", port], check=True)
+
+
+@pytest.fixture
+def prepare_account():
+    """prepare(emulator): give an emulator what scripts/prepare_emulator.yml gives it."""
+    return prepare
+
+
 @pytest.fixture
 def prepared_emulator(fresh_emulator):
     """An empty emulator with what scripts/prepare_emulator.yml gives it."""
