@@ -75,6 +75,8 @@ def test_plan_on_an_empty_account_reports_what_would_be_created(account, outputs
     assert changed_tasks(result.stdout) == [
         "certificate : Request the certificate (or find the one requested earlier)",
         "vpc : Create the VPC",
+        # the release pipeline created the repository; the role would add its lifecycle policy
+        "ecr : Report that a real run would update the repository (check mode)",
         "load_balancer : Report what a real run would create",
         "ecs_service : Report what a real run would create or change",
         "autoscaling : Report the scaling a real run would set up once the service exists",
@@ -87,6 +89,8 @@ def test_plan_on_an_empty_account_reports_what_would_be_created(account, outputs
         "Would create or update cluster fozzy-api-local",
         "Would scale service fozzy-api of cluster fozzy-api-local between 2 and 15 tasks on 70 % average CPU",
         "Would point fozzy-api.inbox.wine (A, AAAA) at the load balancer",
+        "Would update repository fozzy-api to image_tag_mutability IMMUTABLE, scan_on_push true, "
+        "a lifecycle policy keeping the newest 30 images",
     ):
         assert phrase in output, phrase
     # the certificate request shows its diff (nothing -> the certificate it would request)
