@@ -58,8 +58,8 @@ unit: venv ## Unit tests (pytest, in-process moto)
 sanity: venv ## ansible-test sanity on plugins/ with the local Python
 	bash scripts/sanity.sh
 
-integration: venv ## Playbook-driven tests of the modules and roles against a private emulator
-	$(EMULATOR_ENV) $(BIN)/python -m pytest tests/integration
+integration: venv ## Playbook-driven tests of modules, roles and playbooks, on both cores, each worker with its own emulator
+	$(EMULATOR_ENV) $(BIN)/python -m pytest tests/integration -n 2 --dist loadgroup --durations=15
 
 molecule: venv ## Molecule scenarios: the whole stack against a private emulator each
 	$(EMULATOR_ENV) $(BIN)/molecule test --all

@@ -14,6 +14,9 @@ import pytest
 
 from aws_stack import leftovers, snapshot
 
+# Its tests share module-scoped fixtures: `pytest -n` must keep them on one worker.
+pytestmark = pytest.mark.xdist_group("destroy")
+
 LOCAL = ("-i", "inventories/local")
 RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 DOMAIN = "fozzy-api.inbox.wine"

@@ -11,6 +11,9 @@ import pytest
 
 from aws_stack import snapshot
 
+# Its tests share module-scoped fixtures: `pytest -n` must keep them on one worker.
+pytestmark = pytest.mark.xdist_group("plan")
+
 INVENTORY = ("-i", "inventories/local")
 RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 

@@ -15,6 +15,9 @@ import re
 
 import pytest
 
+# Its tests share module-scoped fixtures: `pytest -n` must keep them on one worker.
+pytestmark = pytest.mark.xdist_group("preflight")
+
 ZONE = "inbox.wine"
 # Parallel ansible-playbook runs; each is mostly CPU, the machine has 2 cores.
 WORKERS = int(os.environ.get("FOZZY_PREFLIGHT_WORKERS", "3"))
