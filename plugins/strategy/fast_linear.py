@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: fast_linear
 short_description: The linear strategy, run through Mitogen for Ansible when it is installed
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Runs tasks exactly like C(ansible.builtin.linear), task by task, all hosts in lock step.
   - When the C(mitogen) Python package is installed next to ansible-core, modules run in a
