@@ -53,12 +53,19 @@ class Emulator:
         )
 
 
-@pytest.fixture(scope="session")
-def emulator():
+def private_emulator():
+    """Starts an emulator on a free port of 127.0.0.1, yields it, stops it."""
     port = subprocess.run(EMULATOR + ["free-port"], check=True, capture_output=True, text=True).stdout.strip()
     url = subprocess.run(EMULATOR + ["start", "--port", port], check=True, capture_output=True, text=True).stdout.strip()
-    yield Emulator(url)
-    subprocess.run(EMULATOR + ["stop", "--port", port], check=True)
+    try:
+        yield Emulator(url)
+    finally:
+        subprocess.run(EMULATOR + ["stop", "--port", port], check=True)
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    yield from private_emulator()
 
 
 @pytest.fixture
@@ -78,10 +85,7 @@ def prepare(emulator):
 @pytest.fixture(scope="session")
 def second_emulator():
     """Another private emulator, for a test that runs two playbooks side by side."""
-    port = subprocess.run(EMULATOR + ["free-port"], check=True, capture_output=True, text=True).stdout.strip()
-    url = subprocess.run(EMULATOR + ["start", "--port", port], check=True, capture_output=True, text=True).stdout.strip()
-    yield Emulator(url)
-    subprocess.run(EMULATOR + ["stop", "--port", port], check=True)
+    yield from private_emulator()
 
 
 @pytest.fixture

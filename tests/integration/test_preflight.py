@@ -15,6 +15,8 @@ import re
 
 import pytest
 
+from aws_stack import snapshot
+
 # Its tests share module-scoped fixtures: `pytest -n` must keep them on one worker.
 pytestmark = pytest.mark.xdist_group("preflight")
 
@@ -140,42 +142,6 @@ NO_REGION_INVENTORY = (
 )
 
 
-def snapshot(emulator):
-    """Every resource the stack could write, by id; defaults of the account left out."""
-    ec2 = emulator.client("ec2")
-    default_vpcs = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"]}
-    zone_id = [z["Id"] for z in emulator.client("route53").list_hosted_zones()["HostedZones"] if z["Name"] == ZONE + "."]
-    elbv2 = emulator.client("elbv2")
-    return {
-        "vpcs": sorted(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]),
-        "subnets": sorted(s["SubnetId"] for s in ec2.describe_subnets()["Subnets"] if s["VpcId"] not in default_vpcs),
-        "internet_gateways": sorted(
-            g["InternetGatewayId"] for g in ec2.describe_internet_gateways()["InternetGateways"]
-            if not {a["VpcId"] for a in g.get("Attachments", [])} & default_vpcs
-        ),
-        "route_tables": sorted(t["RouteTableId"] for t in ec2.describe_route_tables()["RouteTables"] if t["VpcId"] not in default_vpcs),
-        "addresses": sorted(a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]),
-        "nat_gateways": sorted(n["NatGatewayId"] for n in ec2.describe_nat_gateways()["NatGateways"]),
-        "security_groups": sorted(g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] != "default"),
-        "certificates": sorted(c["CertificateArn"] for c in emulator.client("acm").list_certificates()["CertificateSummaryList"]),
-        "repositories": sorted(r["repositoryName"] for r in emulator.client("ecr").describe_repositories()["repositories"]),
-        "clusters": sorted(emulator.client("ecs").list_clusters()["clusterArns"]),
-        "task_definitions": sorted(emulator.client("ecs").list_task_definitions()["taskDefinitionArns"]),
-        "load_balancers": sorted(lb["LoadBalancerArn"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]),
-        "target_groups": sorted(tg["TargetGroupArn"] for tg in elbv2.describe_target_groups()["TargetGroups"]),
-        "iam_roles": sorted(r["RoleName"] for r in emulator.client("iam").list_roles()["Roles"]),
-        "log_groups": sorted(g["logGroupName"] for g in emulator.client("logs").describe_log_groups()["logGroups"]),
-        "scalable_targets": sorted(
-            t["ResourceId"] for t in emulator.client("application-autoscaling").describe_scalable_targets(
-                ServiceNamespace="ecs")["ScalableTargets"]
-        ),
-        "records": sorted(
-            (r["Name"], r["Type"]) for zone in zone_id
-            for r in emulator.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
-        ),
-    }
-
-
 def flat(result):
     """stdout and stderr of a run with all white space folded to single spaces."""
     return " ".join((result.stdout + result.stderr).split())
@@ -205,11 +171,11 @@ def corpus(emulator, tmp_path_factory):
     runs["valid"] = [tmp / "preflight.yml", "-i", "inventories/local"]
     runs["no-region"] = ["playbooks/site.yml", "-i", tmp / "no-region.yml"]
 
-    before = snapshot(emulator)
+    before = snapshot(emulator.client)
     with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
         futures = {case: pool.submit(emulator.playbook, *args) for case, args in runs.items()}
         results = {case: future.result() for case, future in futures.items()}
-    after = snapshot(emulator)
+    after = snapshot(emulator.client)
     return {"results": results, "before": before, "after": after}
 
 
