@@ -1,6 +1,11 @@
 # Copyright: Inbox Wine
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters that plan the VPC's address space (see subnet_plan.yml for the documentation)."""
+"""Filters that plan the VPC and find what of it differs from the plan (documented in the .yml files).
+
+The vpc role reads the subnets, NAT gateways and route tables of the VPC once each, and calls
+the write modules only for what these filters name: a re-run of an unchanged network makes
+reads only. Each filter compares exactly what its module would change.
+"""
 
 import ipaddress
 
@@ -47,6 +52,86 @@ def subnet_plan(vpc_cidr, availability_zones, newbits=4):
     return plan
 
 
+def subnets_to_write(plan, found, tags, name_prefix):
+    """The planned subnets that ec2_vpc_subnet must create or correct.
+
+    Each entry of ``plan`` comes back with the ``tags`` it must carry (``tags`` plus Name
+    ``<name_prefix>-<tier>-<az>`` and Tier) when no subnet of ``found`` has its range, or the
+    one that has it differs in zone, launch settings or tags (the module purges other tags).
+    """
+    by_cidr = {subnet["cidr_block"]: subnet for subnet in found}
+    to_write = []
+    for entry in plan:
+        wanted = dict(entry, tags=dict(tags, Name=f"{name_prefix}-{entry['tier']}-{entry['az']}", Tier=entry["tier"]))
+        current = by_cidr.get(entry["cidr"])
+        if (
+            current is None
+            or current.get("availability_zone") != entry["az"]
+            or current.get("map_public_ip_on_launch")
+            or current.get("assign_ipv6_address_on_creation")
+            or current.get("tags", {}) != wanted["tags"]
+        ):
+            to_write.append(wanted)
+    return to_write
+
+
+def nat_gateways_to_write(wanted, found):
+    """The entries of ``wanted`` (``subnet_id``, ``tags``) without an available NAT gateway
+    carrying exactly those tags in their subnet. A pending one is written too, so that
+    ec2_vpc_nat_gateway waits for it before any route points at it.
+    """
+    in_place = {
+        (gateway["subnet_id"], _frozen(gateway.get("tags") or {}))
+        for gateway in found
+        if gateway.get("state") == "available"
+    }
+    return [entry for entry in wanted if (entry["subnet_id"], _frozen(entry["tags"])) not in in_place]
+
+
+def route_tables_to_write(wanted, found):
+    """The entries of ``wanted`` that ec2_vpc_route_table must create or correct.
+
+    A wanted table has ``tags``, ``subnets`` (ids) and ``routes`` (``dest`` with
+    ``gateway_id`` or ``nat_gateway_id``). Like the module, a table is found by carrying all
+    its tags; it is in place when it has exactly those tags, associations and routes (the
+    module purges the others; the VPC's own local route is not ours to manage).
+    """
+    to_write = []
+    for table in wanted:
+        matches = [
+            candidate for candidate in found
+            if all((candidate.get("tags") or {}).get(key) == value for key, value in table["tags"].items())
+        ]
+        # None: to create. More than one: the module fails and says so, which it should.
+        if len(matches) != 1:
+            to_write.append(table)
+            continue
+        current = matches[0]
+        subnets = {
+            association["subnet_id"]
+            for association in current.get("associations", [])
+            if association.get("subnet_id") and not association.get("main")
+        }
+        routes = {
+            (route.get("destination_cidr_block"), route.get("gateway_id") or route.get("nat_gateway_id"))
+            for route in current.get("routes", [])
+            if route.get("origin") == "CreateRoute"
+        }
+        wanted_routes = {(route["dest"], route.get("gateway_id") or route.get("nat_gateway_id")) for route in table["routes"]}
+        if current.get("tags") != table["tags"] or subnets != set(table["subnets"]) or routes != wanted_routes:
+            to_write.append(table)
+    return to_write
+
+
+def _frozen(tags):
+    return frozenset(tags.items())
+
+
 class FilterModule:
     def filters(self):
-        return {"subnet_plan": subnet_plan}
+        return {
+            "subnet_plan": subnet_plan,
+            "subnets_to_write": subnets_to_write,
+            "nat_gateways_to_write": nat_gateways_to_write,
+            "route_tables_to_write": route_tables_to_write,
+        }
