@@ -1,12 +1,21 @@
 """Bad input stops site.yml in preflight, before any AWS write, with one message that lists
 every problem, each naming the variable, the bad value and what is allowed.
 
-A corpus of bad inputs, each given alone to `ansible-playbook playbooks/site.yml -i
-inventories/local`, must fail with the expected message and leave the emulator as it was. A
-failing run costs several seconds, so every run of this file is started at once in a small
-pool against one emulator prepared like our AWS account (the hosted zone exists), and the
-emulator is snapshotted before the first and after the last run: it is never reset in between,
-so a resource written by any run would show in the snapshot each case compares.
+A corpus of bad inputs, each expected to produce its own message in the report of
+`ansible-playbook playbooks/site.yml -i inventories/local`, while the emulator stays as it was.
+A run costs 10 to 18 seconds of ansible start-up, so the inputs are not given one per run:
+preflight reports every problem of every input in one failure, and inputs of different
+variables that cannot affect each other share a run (RUNS below). Each input is still its own
+test case, which asserts its message is in the report of its run; and every run asserts that
+the report counts exactly as many problems as its inputs make alone (PROBLEMS), so an input
+that hid another's problem, or added one, would fail the run's cases. Inputs that stop
+preflight early (the region, the endpoint) or that could change another input's message
+(INTERACTING) never share a run; test_runs_keep_interacting_inputs_apart checks that.
+
+Every run of this file is started at once in a small pool against one emulator prepared like
+our AWS account (the hosted zone exists), and the emulator is snapshotted before the first and
+after the last run: it is never reset in between, so a resource written by any run would show
+in the snapshot each case compares.
 """
 import concurrent.futures
 import json
@@ -102,6 +111,79 @@ BAD_INPUTS = [
     ("record-type-choice", [_json(dns_record_types=["A", "MX"])], "dns_record_types must be one or more of: A, AAAA"),
 ]
 
+# How many problems each input makes when given alone, where that is more than one: a value
+# that other variables default to is reported under those too.
+PROBLEMS = {
+    # certificate_domain_name and dns_record_name default to fozzy_domain_name
+    "domain-outside-zone": 3,
+    # load_balancer_name (fozzy_api-local) and load_balancer_target_group_name (fozzy_api-local-tg)
+    "name-underscore": 3,
+    # load_balancer_health_check_path defaults to ecs_service_health_check_path
+    "service-health-path": 2,
+    # ecs_service_alb_idle_timeout defaults to load_balancer_idle_timeout: gunicorn's keep-alive must be longer
+    "alb-idle-above-keepalive": 2,
+    # the dns role's argument spec (choices) and its own rule on the record types
+    "record-type-choice": 2,
+    # no ecs_service_desired_count lies between a minimum of 5 and a maximum of 3 either
+    "min-above-max": 2,
+}
+
+# Inputs that must not share a run: at most one of each set per run. Inputs of the same
+# variable never share a run either (one -e would override the other); that is checked too.
+INTERACTING = [
+    # preflight stops right after the shared checks when the region or the endpoint is unusable:
+    # anything else in the run would not be checked; these run alone
+    ("stops early", {"region-empty", "endpoint-without-scheme"}),
+    # every vpc input feeds the subnet plan (vpc_cidr, vpc_az_count, vpc_subnet_newbits), and an
+    # argument spec error of the vpc role re-runs its rules without the spec
+    ("vpc: subnet plan and argument spec", {
+        "cidr-prefix-33", "cidr-too-large", "cidr-host-bits", "subnets-too-small", "az-count-1",
+        "az-count-above-region", "nat-mode-choice", "subnets-do-not-fit"}),
+    # the certificate's names and zone come from fozzy_domain_name and fozzy_hosted_zone_name; the
+    # dns role's too; an argument spec error of either role must not meet another input of that role
+    ("certificate names and zone", {"domain-outside-zone", "zone-missing", "san-outside-zone", "key-algorithm-choice"}),
+    ("dns names and zone", {"domain-outside-zone", "zone-missing", "record-type-choice"}),
+    # load_balancer_health_check_path defaults to ecs_service_health_check_path (the same message)
+    ("health-check path", {"alb-health-path", "service-health-path"}),
+    # the Fargate rule reads ecs_service_cpu and ecs_service_memory together
+    ("Fargate size", {"fargate-4096-4096", "fargate-256-4096", "fargate-8192-step", "fargate-cpu"}),
+    # ecr_enabled=false (the image inputs) switches the ecr role's checks off
+    ("ecr_enabled", {"image-syntax", "image-latest", "repository-name", "kms-without-key"}),
+    # min <= desired <= max reads all three
+    ("autoscaling bounds", {"min-above-max", "desired-above-max"}),
+    # fozzy_name and fozzy_environment make the derived names (load balancer, target group, cluster, ...)
+    ("derived names", {"name-underscore", "environment-upper-case", "repository-name"}),
+]
+
+# The runs of the corpus: each input in exactly one.
+RUNS = {
+    "batch-1": ["cidr-prefix-33", "tag-key-aws-prefix", "fargate-4096-4096", "image-syntax", "alb-health-path",
+                "min-above-max", "domain-outside-zone"],
+    "batch-2": ["cidr-too-large", "tags-too-many", "fargate-256-4096", "image-latest", "service-health-path",
+                "desired-above-max", "zone-missing"],
+    "batch-3": ["cidr-host-bits", "tag-value-too-long", "fargate-8192-step", "repository-name", "cpu-target-0",
+                "san-outside-zone", "alb-port-range"],
+    "batch-4": ["subnets-too-small", "fargate-cpu", "kms-without-key", "cpu-target-101", "key-algorithm-choice",
+                "alb-idle-above-keepalive"],
+    "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore"],
+    "batch-6": ["az-count-above-region", "environment-variable-name", "environment-upper-case"],
+    "batch-7": ["nat-mode-choice"],
+    "batch-8": ["subnets-do-not-fit"],
+    "region-empty": ["region-empty"],
+    "endpoint-without-scheme": ["endpoint-without-scheme"],
+}
+RUN_OF = {case: run for run, cases in RUNS.items() for case in cases}
+CASES = {case: (extras, message) for case, extras, message in BAD_INPUTS}
+
+
+def variables(extras):
+    """The variables a list of -e arguments sets."""
+    names = set()
+    for extra in extras:
+        names |= set(json.loads(extra)) if extra.startswith("{") else {extra.split("=", 1)[0]}
+    return names
+
+
 # One run with several problems in different roles: all are reported, in one failure.
 SEVERAL = ["vpc_cidr=10.0.0.0/8", "autoscaling_cpu_target=150", "fozzy_environment=Prod"]
 SEVERAL_MESSAGES = [
@@ -153,6 +235,21 @@ def report(result):
     return text[text.find("Preflight found"):] if "Preflight found" in text else ""
 
 
+def problem_count(result):
+    """(the N of "Preflight found N problems", the number of "- " lines listed under it)."""
+    lines = (result.stdout + result.stderr).splitlines()
+    header = [i for i, line in enumerate(lines) if "Preflight found" in line]
+    if not header:
+        return None, 0
+    found = re.search(r"Preflight found (\d+) problems? in the inputs", lines[header[-1]])
+    listed = 0
+    for line in lines[header[-1] + 1:]:
+        if not line.strip().startswith("- "):
+            break
+        listed += 1
+    return int(found.group(1)) if found else None, listed
+
+
 @pytest.fixture(scope="module")
 def corpus(emulator, tmp_path_factory):
     """Runs every playbook of this file in a pool against one emulator holding the zone."""
@@ -165,7 +262,8 @@ def corpus(emulator, tmp_path_factory):
     site = ["playbooks/site.yml", "-i", "inventories/local"]
     # First the run that mostly waits (the SDK retries the refused connection with backoff).
     runs = {"unreachable": site + ["-e", "fozzy_aws_endpoint_url=http://127.0.0.1:9"]}
-    runs.update({case: site + [arg for extra in extras for arg in ("-e", extra)] for case, extras, _ in BAD_INPUTS})
+    runs.update({run: site + [arg for case in cases for extra in CASES[case][0] for arg in ("-e", extra)]
+                 for run, cases in RUNS.items()})
     runs["several"] = site + [arg for extra in SEVERAL for arg in ("-e", extra)]
     runs["spec-and-rules"] = site + [arg for extra in SPEC_AND_RULES for arg in ("-e", extra)]
     runs["valid"] = [tmp / "preflight.yml", "-i", "inventories/local"]
@@ -184,12 +282,29 @@ def test_corpus_is_large_enough():
     assert len({case for case, _, _ in BAD_INPUTS}) == len(BAD_INPUTS)
 
 
+def test_runs_keep_interacting_inputs_apart():
+    """Every input is in exactly one run; no run sets a variable twice or holds two inputs that
+    could change each other's problems."""
+    listed = [case for cases in RUNS.values() for case in cases]
+    assert sorted(listed) == sorted(CASES), "every input in exactly one run"
+    assert set(PROBLEMS) <= set(CASES)
+    for run, cases in RUNS.items():
+        names = [name for case in cases for name in variables(CASES[case][0])]
+        assert len(names) == len(set(names)), f"{run} sets a variable twice: {sorted(names)}"
+        for reason, group in INTERACTING:
+            assert len(group & set(cases)) <= 1, f"{run} holds {sorted(group & set(cases))} ({reason})"
+
+
 @pytest.mark.parametrize("case,extras,message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
 def test_bad_input_stops_before_any_change(corpus, case, extras, message):
-    result = corpus["results"][case]
+    run = RUN_OF[case]
+    result = corpus["results"][run]
     assert result.returncode != 0
     assert "Traceback" not in flat(result)
     assert message in report(result), flat(result)[-3000:]
+    # the other inputs of the run neither hid a problem nor added one
+    expected = sum(PROBLEMS.get(other, 1) for other in RUNS[run])
+    assert problem_count(result) == (expected, expected), f"{run} {RUNS[run]}:\n{report(result)}"
     assert corpus["after"] == corpus["before"]
 
 
