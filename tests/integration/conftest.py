@@ -82,18 +82,6 @@ def prepare(emulator):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 
 
-@pytest.fixture(scope="session")
-def second_emulator():
-    """Another private emulator, for a test that runs two playbooks side by side."""
-    yield from private_emulator()
-
-
-@pytest.fixture
-def prepare_account():
-    """prepare(emulator): give an emulator what scripts/prepare_emulator.yml gives it."""
-    return prepare
-
-
 @pytest.fixture
 def prepared_emulator(fresh_emulator):
     """An empty emulator with what scripts/prepare_emulator.yml gives it."""
