@@ -112,9 +112,10 @@ def test_plan_names_exactly_the_tasks_a_change_of_inputs_would_change(converged,
         "ecs_service_cpu=2048",  # ecs_service_memory stays 8192: valid for 2048 CPU units
         "load_balancer_ssl_policy=ELBSecurityPolicy-TLS13-1-2-2021-06",
     )
+    # the task definition is registered before the certificate wait, the load balancer after it
     assert changed_tasks(result.stdout) == [
-        "load_balancer : Create the load balancer and its listeners",
         "ecs_service : Register the task definition (a new revision only when something changed)",
+        "load_balancer : Create the load balancer and its listeners",
         "ecs_service : Deploy the service and wait until the deployment is stable",
         "autoscaling : Scale the service automatically",
     ]
