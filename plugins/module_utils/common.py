@@ -6,7 +6,8 @@
 """Code shared by the inboxwine.fozzy modules.
 
 - ``aws_client()``: a boto3 client whose calls retry throttling and 5xx answers
-  when made with ``aws_retry=True``.
+  when made with ``aws_retry=True``; from then on the process parses botocore's
+  API models only once (see api_models.py).
 - ``aws_errors()``: turn any botocore error inside a block into ``fail_json_aws``
   with a message that says what the module was doing.
 - ``wait_for()``: a bounded poll with a timeout message that names what it waited for.
@@ -24,6 +25,8 @@ except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.api_models import share_api_models
 
 # Error codes AWS services use for throttling; AWSRetry knows only some of them
 # (ACM and Application Auto Scaling answer ThrottlingException).
@@ -75,6 +78,7 @@ def retry_decorator(retries=10, delay=1, max_delay=30, catch_extra_error_codes=N
 def aws_client(module, service, **kwargs):
     """A client for ``service``; pass ``aws_retry=True`` on a call to retry it."""
     catch = kwargs.pop("catch_extra_error_codes", None)
+    share_api_models()
     try:
         return module.client(service, retry_decorator=retry_decorator(catch_extra_error_codes=catch), **kwargs)
     except (BotoCoreError, ClientError) as e:
