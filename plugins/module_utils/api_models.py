@@ -30,12 +30,11 @@ def share_api_models():
 
     def shared_loader(search_path_string=None):
         if search_path_string not in loaders:
-            loader = create_loader(search_path_string)
-            loaders[search_path_string] = (loader, len(loader.search_paths))
-        loader, own_paths = loaders[search_path_string]
-        # boto3 appends its own data directory to the loader of each session it makes;
-        # drop the copy the last session added, so the list does not grow with every session.
-        del loader.search_paths[own_paths:]
+            loaders[search_path_string] = create_loader(search_path_string)
+        loader = loaders[search_path_string]
+        # boto3 appends its data directory to the loader of every session it makes: drop the
+        # repeats (keeping each path once, so no session loses one), or the list grows each time.
+        loader.search_paths[:] = dict.fromkeys(loader.search_paths)
         return loader
 
     shared_loader.shares_api_models = True
