@@ -382,6 +382,34 @@ def _acm_token_of_a_deleted_certificate():
     models.AWSCertificateManagerBackend.request_certificate = request_certificate
 
 
+def _acm_key_algorithm_as_aws_answers_it():
+    """DescribeCertificate and ListCertificates answer the key algorithm as RSA-2048 or
+    EC-prime256v1 (hyphen), while RequestCertificate and the keyTypes filter take RSA_2048 or
+    EC_prime256v1; moto answers the request form, which would hide a comparison of the two."""
+    from moto.acm import responses
+
+    def hyphenated(certificates):
+        for certificate in certificates:
+            if "KeyAlgorithm" in certificate:
+                certificate["KeyAlgorithm"] = certificate["KeyAlgorithm"].replace("_", "-", 1)
+
+    describe = responses.AWSCertificateManagerResponse.describe_certificate
+    list_all = responses.AWSCertificateManagerResponse.list_certificates
+
+    def describe_certificate(self):
+        answer = describe(self)
+        hyphenated([answer.result["Certificate"]])
+        return answer
+
+    def list_certificates(self):
+        answer = list_all(self)
+        hyphenated(answer.result["CertificateSummaryList"])
+        return answer
+
+    responses.AWSCertificateManagerResponse.describe_certificate = describe_certificate
+    responses.AWSCertificateManagerResponse.list_certificates = list_certificates
+
+
 def _ecs_task_definition_by_family_is_the_latest_active():
     """DescribeTaskDefinition with a family alone answers the latest ACTIVE revision, and
     ClientException when the family has none (AWS API reference: "If you specify only the
@@ -418,4 +446,5 @@ def apply():
     _certificate_released_with_its_listener()
     _alb_deletion_protection()
     _acm_token_of_a_deleted_certificate()
+    _acm_key_algorithm_as_aws_answers_it()
     _ecs_task_definition_by_family_is_the_latest_active()

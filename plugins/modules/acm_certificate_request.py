@@ -325,7 +325,7 @@ class CertificateRequest:
         names = {normalize(cert["DomainName"])} | {normalize(n) for n in cert.get("SubjectAlternativeNames", [])}
         if names != set(self.names):
             return False
-        return any_key_algorithm or cert.get("KeyAlgorithm", "RSA_2048") == self.key_algorithm
+        return any_key_algorithm or key_algorithm(cert) == self.key_algorithm
 
     # --- writes: present() returns before request_new() in check mode; the others check it
 
@@ -515,7 +515,7 @@ class CertificateRequest:
             status=cert["Status"],
             domain_name=cert["DomainName"],
             subject_alternative_names=cert.get("SubjectAlternativeNames", []),
-            key_algorithm=cert.get("KeyAlgorithm"),
+            key_algorithm=key_algorithm(cert),
             tags=new_tags,
             in_use_by=cert.get("InUseBy", []),
             validation_records=validation_records(cert, self.names),
@@ -544,6 +544,11 @@ class CertificateRequest:
         )
 
 
+def key_algorithm(cert):
+    """The key algorithm as requested (RSA_2048): AWS describes and lists it as RSA-2048."""
+    return cert.get("KeyAlgorithm", "RSA_2048").replace("-", "_")
+
+
 def view(cert, tags):
     """What the diff shows of a certificate: what the task decides, not the validation progress."""
     names = {normalize(cert["DomainName"])} | {normalize(n) for n in cert.get("SubjectAlternativeNames", [])}
@@ -551,7 +556,7 @@ def view(cert, tags):
         certificate_arn=cert["CertificateArn"],
         domain_name=cert["DomainName"],
         subject_alternative_names=sorted(names),
-        key_algorithm=cert.get("KeyAlgorithm"),
+        key_algorithm=key_algorithm(cert),
         tags=tags,
     )
 

@@ -5,6 +5,7 @@ e.g. a FAILED status or a load balancer using the certificate).
 """
 
 import datetime
+import os
 import re
 
 import boto3
@@ -18,6 +19,7 @@ from moto import settings
 from moto.acm.models import AWSCertificateManagerBackend
 from moto.acm.models import CertBundle
 from moto.acm.models import acm_backends
+from moto.acm.responses import AWSCertificateManagerResponse
 from moto.core.exceptions import AWSError
 
 from ansible_collections.inboxwine.fozzy.plugins.modules import acm_certificate_request
@@ -58,6 +60,16 @@ def certificates(acm):
 
 def tags_of(acm, arn):
     return {t["Key"]: t.get("Value") for t in acm.list_tags_for_certificate(CertificateArn=arn)["Tags"]}
+
+
+def answer_with_hyphens(monkeypatch):
+    """Make moto describe and list key algorithms as AWS does (the emulator's fidelity patch)."""
+    monkeypatch.syspath_prepend(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "scripts"))
+    import emulator_fidelity  # pylint: disable=import-outside-toplevel
+
+    for name in ("describe_certificate", "list_certificates"):
+        monkeypatch.setattr(AWSCertificateManagerResponse, name, getattr(AWSCertificateManagerResponse, name))
+    emulator_fidelity._acm_key_algorithm_as_aws_answers_it()
 
 
 def with_failure_reason(monkeypatch, reason):
@@ -165,6 +177,22 @@ def test_second_run_finds_the_certificate(acm, run, monkeypatch):
     assert second["diff"]["before"] == second["diff"]["after"]
     assert tokens == []  # found, not requested again
     assert certificates(acm) == [first["certificate_arn"]]
+
+
+def test_the_key_algorithm_is_compared_as_aws_describes_it(acm, run, monkeypatch):
+    """AWS answers RSA-2048 where the request said RSA_2048 (moto answers RSA_2048)."""
+    first = run(**BASE)
+    answer_with_hyphens(monkeypatch)
+    assert acm.describe_certificate(CertificateArn=first["certificate_arn"])["Certificate"]["KeyAlgorithm"] == "RSA-2048"
+    tokens = recorded_requests(monkeypatch)
+
+    second = run(**BASE)
+
+    assert second["changed"] is False
+    assert tokens == []  # found, not requested again
+    assert second["certificate_arn"] == first["certificate_arn"]
+    assert second["key_algorithm"] == "RSA_2048"
+    assert second["diff"]["before"] == second["diff"]["after"] == first["diff"]["after"]
 
 
 def test_names_match_as_a_set_ignoring_case_and_order(acm, run):
