@@ -92,17 +92,17 @@ def route_tables_to_write(wanted, found):
     """The entries of ``wanted`` that ec2_vpc_route_table must create or correct.
 
     A wanted table has ``tags``, ``subnets`` (ids) and ``routes`` (``dest`` with
-    ``gateway_id`` or ``nat_gateway_id``). Like the module, a table is found by carrying all
-    its tags; it is in place when it has exactly those tags, associations and routes (the
-    module purges the others; the VPC's own local route is not ours to manage).
+    ``gateway_id`` or ``nat_gateway_id``). A table is ours by its Name tag, and an existing one
+    is returned with its ``route_table_id``: the module, given the id, retags it. (Looked up by
+    all its tags, after a change of fozzy_tags it would make a second table and move each subnet
+    off the old one without associating it with the new.) A table is in place when it has
+    exactly the wanted tags, associations and routes (the module purges the others; the
+    VPC's own local route is not ours to manage).
     """
     to_write = []
     for table in wanted:
-        matches = [
-            candidate for candidate in found
-            if all((candidate.get("tags") or {}).get(key) == value for key, value in table["tags"].items())
-        ]
-        # None: to create. More than one: the module fails and says so, which it should.
+        matches = [candidate for candidate in found if (candidate.get("tags") or {}).get("Name") == table["tags"]["Name"]]
+        # None: to create. More than one: looked up by its tags, the module fails and says so.
         if len(matches) != 1:
             to_write.append(table)
             continue
@@ -119,7 +119,7 @@ def route_tables_to_write(wanted, found):
         }
         wanted_routes = {(route["dest"], route.get("gateway_id") or route.get("nat_gateway_id")) for route in table["routes"]}
         if current.get("tags") != table["tags"] or subnets != set(table["subnets"]) or routes != wanted_routes:
-            to_write.append(table)
+            to_write.append(dict(table, route_table_id=current["route_table_id"]))
     return to_write
 
 

@@ -106,6 +106,7 @@ def found_table(wanted, table_id):
     local = {"destination_cidr_block": "10.0.0.0/16", "gateway_id": "local", "origin": "CreateRouteTable", "state": "active"}
     return {
         "id": table_id,
+        "route_table_id": table_id,
         "tags": dict(wanted["tags"]),
         "associations": [{"main": False, "subnet_id": subnet, "route_table_id": table_id} for subnet in wanted["subnets"]],
         "routes": [local] + [
@@ -144,7 +145,12 @@ def mutate(change):
     lambda table: table["tags"].update(Extra="x"),
 ], ids=["other gateway", "route missing", "extra route", "association missing", "extra association", "extra tag"])
 def test_a_route_table_that_differs_is_written(change):
-    assert mutate(change) == [PUBLIC]
+    assert mutate(change) == [dict(PUBLIC, route_table_id="rtb-public")]
+
+
+def test_a_change_of_the_tags_retags_the_table_in_place():
+    retagged = dict(PUBLIC, tags=dict(PUBLIC["tags"], CostCenter="wine"))
+    assert route_tables_to_write([retagged, PRIVATE], converged()) == [dict(retagged, route_table_id="rtb-public")]
 
 
 def test_routes_propagated_by_aws_are_not_ours():
@@ -153,6 +159,6 @@ def test_routes_propagated_by_aws_are_not_ours():
     assert route_tables_to_write([PUBLIC, PRIVATE], found) == []
 
 
-def test_two_tables_carrying_the_tags_are_left_to_the_module_to_refuse():
+def test_two_tables_of_one_name_are_left_to_the_module_to_refuse():
     found = converged() + [copy.deepcopy(found_table(PUBLIC, "rtb-copy"))]
     assert route_tables_to_write([PUBLIC, PRIVATE], found) == [PUBLIC]
