@@ -64,14 +64,16 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait for the validation records and, with O(wait=true), for the V(ISSUED) status.
+      - Seconds to wait for the validation records and, with O(wait=true), for the V(ISSUED) status;
+        with O(state=absent), for AWS to release a certificate in use.
     type: int
     default: 600
   state:
     description:
       - V(present) finds or requests the certificate.
       - V(absent) deletes every matching certificate, whatever its key algorithm or status.
-        It fails, deleting nothing, when one of them is still in use.
+        It fails, deleting nothing, when one of them is still in use after O(wait_timeout):
+        ACM lists a deleted load balancer among a certificate's users for some minutes.
     type: str
     choices: [present, absent]
     default: present
@@ -442,6 +444,24 @@ class CertificateRequest:
 
         return self.bounded(check, f"certificate {arn} to be ISSUED", lambda c: f"status {c['Status']}; are the validation records in DNS?")
 
+    def wait_until_released(self, cert):
+        """The certificate once nothing uses it, else as last seen after O(wait_timeout).
+
+        ACM goes on listing a load balancer among the users of its certificate for some
+        minutes after the load balancer (or its listener) is deleted.
+        """
+        if not cert.get("InUseBy") or self.module.check_mode:
+            return cert
+
+        def check():
+            current = self.describe(cert["CertificateArn"])
+            return not current.get("InUseBy"), current
+
+        try:
+            return wait_for(check, self.module.params["wait_timeout"], f"certificate {cert['CertificateArn']} to be released")
+        except WaitTimeoutError as e:
+            return e.last
+
     def bounded(self, check, what, describe):
         try:
             return wait_for(check, self.module.params["wait_timeout"], what, describe=describe)
@@ -525,7 +545,7 @@ class CertificateRequest:
         )
 
     def absent(self):
-        found = self.matches(any_key_algorithm=True)
+        found = [(self.wait_until_released(cert), tags) for cert, tags in self.matches(any_key_algorithm=True)]
         in_use = [(cert["CertificateArn"], cert["InUseBy"]) for cert, _tags in found if cert.get("InUseBy")]
         if in_use:
             details = "; ".join(f"{arn} is used by {', '.join(users)}" for arn, users in in_use)

@@ -585,18 +585,39 @@ def test_absent_when_nothing_exists_is_unchanged(acm, run):
     assert result["deleted"] == []
 
 
-def test_absent_refuses_a_certificate_in_use(acm, backend, run):
+def test_absent_refuses_a_certificate_in_use(acm, backend, run, fake_time):
     arn = run(**BASE)["certificate_arn"]
     backend._certificates[arn].status = "FAILED"
     other = run(**BASE)["certificate_arn"]
     backend.set_certificate_in_use_by(arn, LB)
 
-    result = run(**BASE, state="absent")
+    result = run(**BASE, state="absent", wait_timeout=120)
 
     assert result["failed"] is True
     assert f"{arn} is used by {LB}" in result["msg"]
     assert "nothing was deleted" in result["msg"]
     assert sorted(certificates(acm)) == sorted([arn, other])
+    assert sum(fake_time.sleeps) == 120  # it gave AWS the whole wait_timeout to let go
+
+
+def test_absent_waits_for_aws_to_release_a_certificate_of_a_deleted_load_balancer(acm, backend, run, monkeypatch, fake_time):
+    arn = run(**BASE)["certificate_arn"]
+    backend.set_certificate_in_use_by(arn, LB)
+    advance = fake_time.sleep
+
+    def released(seconds):
+        # ACM forgets the deleted load balancer while the module sleeps between polls
+        backend._certificates[arn].in_use_by = []
+        advance(seconds)
+
+    monkeypatch.setattr(fake_time, "sleep", released)
+
+    result = run(**BASE, state="absent")
+
+    assert result["failed"] is False
+    assert result["deleted"] == [arn]
+    assert certificates(acm) == []
+    assert len(fake_time.sleeps) == 1
 
 
 def test_absent_reports_resource_in_use_from_aws(acm, run, monkeypatch):
