@@ -100,6 +100,9 @@ BAD_INPUTS = [
     ("service-health-path", ["ecs_service_health_check_path=health"], "ecs_service_health_check_path=health must start with /"),
     ("environment-variable-name", [_json(ecs_service_environment={"1BAD": "x"})],
      "ecs_service_environment / ecs_service_secrets names must be letters, digits and _"),
+    ("arm64-on-spot", [_json(ecs_service_cpu_architecture="ARM64",
+                             ecs_service_capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}])],
+     "must not use FARGATE_SPOT with ecs_service_cpu_architecture=ARM64: Fargate Spot runs X86_64 tasks only"),
     # --- autoscaling: min <= desired <= max, target in (0, 100]
     ("min-above-max", ["autoscaling_min_capacity=5", "autoscaling_max_capacity=3"],
      "autoscaling_min_capacity=5 is not allowed: use at least 1 and at most autoscaling_max_capacity=3"),
@@ -167,7 +170,7 @@ RUNS = {
                 "alb-idle-above-keepalive"],
     "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore"],
     "batch-6": ["az-count-above-region", "environment-variable-name", "environment-upper-case"],
-    "batch-7": ["nat-mode-choice"],
+    "batch-7": ["nat-mode-choice", "arm64-on-spot"],
     "batch-8": ["subnets-do-not-fit"],
     "region-empty": ["region-empty"],
     "endpoint-without-scheme": ["endpoint-without-scheme"],
