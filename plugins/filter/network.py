@@ -77,8 +77,8 @@ def subnets_to_write(plan, found, tags, name_prefix):
 
 def nat_gateways_to_write(wanted, found):
     """The entries of ``wanted`` (``subnet_id``, ``tags``) without an available NAT gateway
-    carrying exactly those tags in their subnet. A pending one is written too, so that
-    ec2_vpc_nat_gateway waits for it before any route points at it.
+    carrying exactly those tags in their subnet. A pending one is returned too (the module
+    then reconciles its tags; it does not wait for a gateway it finds, so the role does).
     """
     in_place = {
         (gateway["subnet_id"], _frozen(gateway.get("tags") or {}))
