@@ -72,8 +72,8 @@ options:
     description:
       - V(present) finds or requests the certificate.
       - V(absent) deletes every matching certificate, whatever its key algorithm or status.
-        It fails, deleting nothing, when one of them is still in use after O(wait_timeout):
-        ACM lists a deleted load balancer among a certificate's users for some minutes.
+        It fails, deleting nothing, when one of them is still in use after O(wait_timeout)
+        (ACM lists a deleted load balancer among a certificate's users for some minutes).
     type: str
     choices: [present, absent]
     default: present
