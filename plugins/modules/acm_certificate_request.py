@@ -77,12 +77,24 @@ options:
     type: str
     choices: [present, absent]
     default: present
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is requested, tagged or deleted and nothing is waited for. A certificate that does
+        not exist yet is reported as changed with no ARN and no validation records, so tasks that
+        create the validation records cannot be planned from it in the same check mode run.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the certificate's ARN, names, key algorithm and tags, not its validation progress.
+  platform:
+    platforms: all
 notes:
   - The certificate is requested in the region of the module. A certificate for CloudFront
     must be requested in V(us-east-1); one for an ALB in the region of the ALB.
-  - Supports check mode and diff mode. In check mode, a certificate that does not exist yet
-    is reported as changed with no ARN and no validation records.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

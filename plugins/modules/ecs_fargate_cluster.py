@@ -40,6 +40,8 @@ options:
     description:
       - Strategy for tasks and services started without a launch type or strategy of their own.
         When set, it replaces the current one. Every provider must be in O(capacity_providers).
+      - At most 20 providers, at most one of them with a base above 0, and at least one with a
+        weight above 0 (unless the list is empty).
     type: list
     elements: dict
     suboptions:
@@ -61,9 +63,20 @@ options:
       - Left as it is when not set.
     type: str
     choices: [enabled, enhanced, disabled]
-notes:
-  - Supports check mode and diff mode.
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is created, changed or deleted; RV(changes) and the diff say what a real run would
+        change, and RV(cluster) is the cluster as it is.
+  diff_mode:
+    support: full
+    details:
+      - The diff leaves out the status and the service and task counts, which the module does not manage.
+  platform:
+    platforms: all
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

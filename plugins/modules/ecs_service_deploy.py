@@ -78,6 +78,8 @@ options:
     description:
       - Capacity providers to place the tasks with. Mutually exclusive with O(launch_type).
       - A change starts a new deployment (C(forceNewDeployment)) so that the tasks move.
+      - At most 20 providers, at most one of them with a base above 0, and at least one with a
+        weight above 0. V([]) leaves the strategy of an existing service as it is.
     type: list
     elements: dict
     suboptions:
@@ -208,13 +210,29 @@ options:
         deployment itself goes on in AWS.
     type: int
     default: 900
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is created, updated, tagged or deleted, and nothing is waited for; RV(changes) and
+        the diff say what a real run would change, RV(service) is the service as it is and
+        RV(stable) is V(false).
+      - A task definition that does not exist yet (because an earlier task in check mode did not
+        register it) is reported as a change of O(task_definition). Its images are not known, so
+        only those in O(images) are checked.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the fields this module manages (not the running or pending counts, the
+        deployments or the events); in check mode the after side is the predicted service.
+  platform:
+    platforms: all
 notes:
-  - Supports check mode and diff mode. In check mode a task definition that does not exist
-    yet (because an earlier task in check mode did not register it) is reported as a change.
   - Tags are set at creation and reconciled afterwards with C(TagResource) and
     C(UntagResource) (long ARN format required for services created before 2021).
   - A deleted service stays V(DRAINING) for a while; creating it again waits for V(INACTIVE) first.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

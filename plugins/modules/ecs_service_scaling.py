@@ -104,13 +104,25 @@ options:
     type: str
     choices: [present, absent]
     default: present
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is registered, put, deleted or deregistered; RV(scalable_target) and RV(policies)
+        are what a real run would leave, with no ARN and no alarms for a policy it would create.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the scalable target's bounds and each policy's settings, not ARNs or alarms.
+  platform:
+    platforms: all
 notes:
   - The ECS service must exist and be V(ACTIVE) for O(state=present).
   - When O(purge_policies=false), policies the task no longer declares are left in place.
   - If AWS leaves a cooldown or O(disable_scale_in) out of a policy, its ECS default
     (300 seconds, V(false)) is assumed for comparison.
-  - Supports check mode and diff mode.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
