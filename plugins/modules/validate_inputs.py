@@ -14,7 +14,7 @@ description:
     sets, checks them against the role's argument spec (entry point C(main)) and runs the
     collection's rules between them (C(plugins/plugin_utils/rules/)). Every problem is one
     sentence naming the variable or variables, the bad value and what is allowed.
-  - Fails once, listing every problem, and otherwise changes nothing. Never calls AWS: what
+  - Fails once, listing every problem, and otherwise changes nothing. Never calls AWS; what
     the rules need from AWS (the region's availability zones, the hosted zones) is passed in
     O(facts) by the C(preflight) role, which reads it first.
   - With O(stack=true) (the C(preflight) role) it checks every role and the rules between the
