@@ -20,7 +20,7 @@ from ansible.errors import AnsibleFilterError
 DIGEST_LABEL = "wine.inbox.fozzy.definition-sha256"
 # The scratch volume mounted at /tmp when the root filesystem is read-only.
 SCRATCH_VOLUME = "tmp"
-ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>[0-9]{12}|aws)?:"
+ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>[0-9]{12}|aws|\*)?:"
                  r"(?P<resource>.+)$")
 ECR_IMAGE = re.compile(r"^(?P<account>[0-9]{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
                        r"(?P<repository>[^:@]+)")
