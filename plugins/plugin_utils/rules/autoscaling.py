@@ -18,6 +18,11 @@ def _number(value):
         return None
 
 
+def _as_written(value):
+    """A target as the user wrote it: the argument spec makes 70 a float, 70.0."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _unset(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -55,13 +60,13 @@ def desired_count_within_bounds(inputs):
 
 @rule(ROLE)
 def targets(inputs):
-    cpu = inputs["autoscaling_cpu_target"]
+    cpu = _as_written(inputs["autoscaling_cpu_target"])
     if not (_number(cpu) is not None and 0 < _number(cpu) <= 100):
         yield not_allowed("autoscaling_cpu_target", cpu, "use a percentage above 0 and at most 100.")
-    memory = inputs.get("autoscaling_memory_target")
+    memory = _as_written(inputs.get("autoscaling_memory_target"))
     if not _unset(memory) and not (_number(memory) is not None and 0 < _number(memory) <= 100):
         yield not_allowed("autoscaling_memory_target", memory, "use a percentage above 0 and at most 100, or leave it unset.")
-    requests = inputs.get("autoscaling_request_count_target")
+    requests = _as_written(inputs.get("autoscaling_request_count_target"))
     if not _unset(requests) and not (_number(requests) is not None and _number(requests) > 0):
         yield not_allowed("autoscaling_request_count_target", requests, "use a number of requests per task above 0, or"
                           " leave it unset.")

@@ -30,6 +30,10 @@ def test_good_inputs_have_no_problem():
      " autoscaling_max_capacity=15)."),
     ({"autoscaling_cpu_target": 0}, "autoscaling_cpu_target=0 is not allowed: use a percentage above 0 and at most 100."),
     ({"autoscaling_cpu_target": 101}, "autoscaling_cpu_target=101 is not allowed: use a percentage above 0"),
+    # the argument spec makes the targets floats: shown as written
+    ({"autoscaling_cpu_target": 150.0}, "autoscaling_cpu_target=150 is not allowed: use a percentage above 0"),
+    ({"autoscaling_cpu_target": 100.5}, "autoscaling_cpu_target=100.5 is not allowed"),
+    ({"autoscaling_memory_target": 0.0}, "autoscaling_memory_target=0 is not allowed"),
     ({"autoscaling_memory_target": 0}, "autoscaling_memory_target=0 is not allowed: use a percentage above 0 and at most"
      " 100, or leave it unset."),
     ({"autoscaling_request_count_target": -5}, "autoscaling_request_count_target=-5 is not allowed: use a number of"
