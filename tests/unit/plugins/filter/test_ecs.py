@@ -155,3 +155,15 @@ def test_wired_ids_pass(value, kind):
 def test_wired_ids_that_are_missing_name_the_variable_and_its_source(value, kind):
     with pytest.raises(AnsibleFilterError, match=r"ecs_service_x=.* is not .*: it defaults to vpc_result.vpc_id; run that role"):
         ecs.ecs_wired(value, "ecs_service_x", kind, "vpc_result.vpc_id")
+
+
+def test_digest_is_the_one_the_jinja_of_0_1_computed():
+    # a stack the 0.1 role (Jinja in vars/main.yml) converged keeps its revision: same inputs, same label
+    spec = dict(SPEC, family="fozzy-api-local", environment={}, secrets={},
+                log_group_name="/ecs/fozzy-api-local/fozzy-api",
+                execution_role_arn="arn:aws:iam::123456789012:role/fozzy-api-local-execution",
+                task_role_arn="arn:aws:iam::123456789012:role/fozzy-api-local-task",
+                health_check=dict(SPEC["health_check"], command=[
+                    "CMD", "python", "-c",
+                    "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]))
+    assert ecs.ecs_task_definition(spec)["digest"] == "bb261d93adeb453643fd01cdccdeacda69265d2db018ad65529eeb97aacd8193"
