@@ -86,28 +86,37 @@ BAD_INPUTS = [
      "load_balancer_ingress_cidrs: '10.0.0.300/32' is not allowed: use an IPv4 network in CIDR notation"),
     # --- ecs_service: Fargate sizes, image reference, health-check path, port, names
     ("fargate-4096-4096", ["ecs_service_memory=4096"],
-     "ecs_service_cpu=4096 with ecs_service_memory=4096 is not a Fargate task size; with ecs_service_cpu=4096,"
-     " ecs_service_memory must be 8192 to 30720 in steps of 1024 (MiB)"),
+     "ecs_service_cpu=4096 with ecs_service_memory=4096 is not allowed together: that is not a Fargate task size; with"
+     " ecs_service_cpu=4096, ecs_service_memory must be 8192 to 30720 in steps of 1024 (MiB)."),
     ("fargate-256-4096", ["ecs_service_cpu=256", "ecs_service_memory=4096"],
-     "ecs_service_memory must be 512, 1024 or 2048 (MiB)"),
+     "ecs_service_cpu=256 with ecs_service_memory=4096 is not allowed together: that is not a Fargate task size; with"
+     " ecs_service_cpu=256, ecs_service_memory must be 512, 1024 or 2048 (MiB)."),
     ("fargate-8192-step", ["ecs_service_cpu=8192", "ecs_service_memory=17408"],
-     "ecs_service_memory must be 16384 to 61440 in steps of 4096 (MiB)"),
-    ("fargate-cpu", ["ecs_service_cpu=3000"], "ecs_service_cpu=3000 is not a Fargate size; ecs_service_cpu must be one of"),
+     "ecs_service_cpu=8192 with ecs_service_memory=17408 is not allowed together: that is not a Fargate task size; with"
+     " ecs_service_cpu=8192, ecs_service_memory must be 16384 to 61440 in steps of 4096 (MiB)."),
+    ("fargate-cpu", ["ecs_service_cpu=3000"],
+     "ecs_service_cpu=3000 is not allowed: use a Fargate size: 256, 512, 1024, 2048, 4096, 8192, 16384 (CPU units, 1024 = 1 vCPU)."),
     ("image-syntax", [_json(ecr_enabled=False, ecs_service_image="registry.example.com/Fozzy:1.0.0")],
      "ecs_service_image=registry.example.com/Fozzy:1.0.0 is not allowed: it is not a valid image reference"),
     ("image-latest", [_json(ecr_enabled=False, ecs_service_image="registry.example.com/fozzy:latest")],
      "ecs_service_image=registry.example.com/fozzy:latest is not allowed: latest moves with every push"),
-    ("service-health-path", ["ecs_service_health_check_path=health"], "ecs_service_health_check_path=health must start with /"),
+    # the name of fozzy_health_check_path until 0.2.0, which still sets it (with a deprecation warning)
+    ("service-health-path", ["ecs_service_health_check_path=health"],
+     'fozzy_health_check_path=health is not allowed: use a path starting with "/"'),
     ("environment-variable-name", [_json(ecs_service_environment={"1BAD": "x"})],
-     "ecs_service_environment / ecs_service_secrets names must be letters, digits and _"),
+     "ecs_service_environment key '1BAD' is not allowed: name environment variables with letters, digits and _, not"
+     " starting with a digit."),
     ("arm64-on-spot", [_json(ecs_service_cpu_architecture="ARM64",
                              ecs_service_capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}])],
-     "must not use FARGATE_SPOT with ecs_service_cpu_architecture=ARM64: Fargate Spot runs X86_64 tasks only"),
+     'ecs_service_capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}] with'
+     " ecs_service_cpu_architecture=ARM64 is not allowed together: Fargate Spot runs X86_64 tasks only"),
     # --- autoscaling: min <= desired <= max, target in (0, 100]
     ("min-above-max", ["autoscaling_min_capacity=5", "autoscaling_max_capacity=3"],
-     "autoscaling_min_capacity=5 is not allowed: use at least 1 and at most autoscaling_max_capacity=3"),
+     "autoscaling_min_capacity=5 with autoscaling_max_capacity=3 is not allowed together: the minimum task count must be"
+     " at most the maximum."),
     ("desired-above-max", ["ecs_service_desired_count=20"],
-     "ecs_service_desired_count=20 is not allowed: it must lie between autoscaling_min_capacity=2 and autoscaling_max_capacity=15"),
+     "ecs_service_desired_count=20 with autoscaling_min_capacity=2 with autoscaling_max_capacity=15 is not allowed together:"
+     " the service's first task count must lie between the scaling bounds (min <= desired <= max)."),
     ("cpu-target-0", ["autoscaling_cpu_target=0"], "autoscaling_cpu_target=0 is not allowed: use a percentage above 0 and at most 100"),
     ("cpu-target-101", ["autoscaling_cpu_target=101"], "autoscaling_cpu_target=101 is not allowed: use a percentage above 0"),
     # --- dns
@@ -127,8 +136,6 @@ PROBLEMS = {
     "alb-idle-above-keepalive": 2,
     # the dns role's argument spec (choices) and its own rule on the record types
     "record-type-choice": 2,
-    # no ecs_service_desired_count lies between a minimum of 5 and a maximum of 3 either
-    "min-above-max": 2,
 }
 
 # Inputs that must not share a run: at most one of each set per run. Inputs of the same
@@ -200,7 +207,7 @@ SPEC_AND_RULES = ["vpc_nat_gateway_mode=double", "vpc_cidr=10.0.0.0/8", "ecs_ser
 SPEC_AND_RULES_MESSAGES = [
     "- vpc role argument spec: value of vpc_nat_gateway_mode must be one of: single, per_az, got: double",
     "- vpc_cidr: 10.0.0.0/8 has a /8 prefix",
-    "- ecs_service_cpu=4096 with ecs_service_memory=4096 is not a Fargate task size",
+    "- ecs_service_cpu=4096 with ecs_service_memory=4096 is not allowed together: that is not a Fargate task size",
 ]
 
 PREFLIGHT_ONLY = """\
