@@ -3,6 +3,7 @@
 """Filters of the certificate and dns roles: the hosted zone, the alias records (documented in the .yml files)."""
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 
 def fqdn(name):
@@ -44,9 +45,10 @@ def alias_target(dns_name, dualstack=True):
 
 
 def alias_records(record_name, record_types, target, target_zone_id, evaluate_target_health):
-    """The alias records wanted, one per type, as the dns role hands them on in dns_result.records."""
+    """The alias records wanted, one per type, as the dns role hands them on in dns_result.records
+    (``evaluate_target_health`` as Ansible reads a boolean: -e gives the string "false")."""
     return [{"name": str(record_name).lower().rstrip("."), "type": record_type, "alias_target": target,
-             "alias_zone_id": target_zone_id, "evaluate_target_health": bool(evaluate_target_health)}
+             "alias_zone_id": target_zone_id, "evaluate_target_health": boolean(evaluate_target_health, strict=False)}
             for record_type in record_types]
 
 
@@ -84,6 +86,7 @@ class FilterModule:
     def filters(self):
         return {
             "public_zone_id": public_zone_id,
+            "public_zone_ids": public_zone_ids,
             "alias_target": alias_target,
             "alias_records": alias_records,
             "alias_records_to_write": alias_records_to_write,
