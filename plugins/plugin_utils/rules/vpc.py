@@ -75,8 +75,9 @@ def subnet_fit_problems(vpc_cidr, az_count, newbits):
 
 @rule("vpc")
 def availability_zones(inputs):
-    # Against the region's zones only when preflight read them; alone, the role checks >= 2.
-    yield from az_count_problems(inputs["vpc_az_count"], inputs.facts.get("availability_zones"))
+    # Against the region's zones only when preflight read them (none: AWS did not answer, which
+    # preflight reports); alone, the role checks >= 2.
+    yield from az_count_problems(inputs["vpc_az_count"], inputs.facts.get("availability_zones") or None)
 
 
 @rule("vpc")
