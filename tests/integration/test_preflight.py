@@ -64,11 +64,18 @@ BAD_INPUTS = [
     ("az-count-1", ["vpc_az_count=1"], "vpc_az_count: 1 is not allowed; use 2 (an ALB needs two zones) up to 3"),
     ("az-count-above-region", ["vpc_az_count=4"], "vpc_az_count: 4 is not allowed; use 2 (an ALB needs two zones) up to 3"),
     ("nat-mode-choice", ["vpc_nat_gateway_mode=double"], "vpc_nat_gateway_mode must be one of: single, per_az, got: double"),
-    ("subnets-do-not-fit", ["vpc_subnet_newbits=1"], "vpc_subnet_newbits: 1 leaves room for 1 subnets per tier"),
-    ("subnets-too-small", ["vpc_cidr=10.0.0.0/26"], "vpc_subnet_newbits: /26 + 4 gives /30 subnets; AWS allows /16 to /28"),
+    # a subnet plan that does not fit names every input involved, with its value (the user may have changed either)
+    ("subnets-do-not-fit", ["vpc_subnet_newbits=1"],
+     "vpc_subnet_newbits=1 with vpc_az_count=2 is not allowed together: 1 bit makes room for 1 subnet per tier"
+     " (public, private), and 2 availability zones need 2"),
+    ("subnets-too-small", ["vpc_cidr=10.0.0.0/26"],
+     "vpc_cidr=10.0.0.0/26 with vpc_subnet_newbits=4 is not allowed together: the subnets would be /30, and AWS allows"
+     " /16 to /28"),
     # --- certificate
     ("san-outside-zone", [_json(certificate_subject_alternative_names=["www.example.org"])],
-     "every name must end in certificate_zone_name (inbox.wine); these do not: www.example.org"),
+     'certificate_subject_alternative_names=["www.example.org"] with certificate_zone_name=inbox.wine'
+     " (fozzy_hosted_zone_name) is not allowed together: every name of the certificate must be the zone or a name"
+     " inside it (its validation records go into that zone); these are not: www.example.org"),
     ("key-algorithm-choice", ["certificate_key_algorithm=RSA_1024"],
      "certificate_key_algorithm must be one of: RSA_2048, EC_prime256v1, EC_secp384r1, got: RSA_1024"),
     # --- ecr
@@ -134,8 +141,6 @@ PROBLEMS = {
     "service-health-path": 2,
     # ecs_service_alb_idle_timeout defaults to load_balancer_idle_timeout: gunicorn's keep-alive must be longer
     "alb-idle-above-keepalive": 2,
-    # the dns role's argument spec (choices) and its own rule on the record types
-    "record-type-choice": 2,
 }
 
 # Inputs that must not share a run: at most one of each set per run. Inputs of the same
