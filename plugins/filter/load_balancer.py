@@ -44,6 +44,13 @@ def load_balancer_wiring(value, variable, allow_empty=False):
     the variable. ``allow_empty`` lets an empty value through (check mode, before the
     certificate exists).
     """
+    if variable == "load_balancer_result":
+        result = value if isinstance(value, dict) else {}
+        if not all(key in result for key in ("security_group_id", "target_group_arn")) or not (
+                allow_empty or (result["security_group_id"] and result["target_group_arn"])):
+            raise AnsibleFilterError("load_balancer_result has no security group and target group: run the prepare entry"
+                                     " point of the load_balancer role first (main and site.yml do).")
+        return result
     if variable == "load_balancer_subnet_ids":
         subnets = list(value or [])
         if len(subnets) < 2 or len(set(subnets)) != len(subnets):
@@ -52,7 +59,7 @@ def load_balancer_wiring(value, variable, allow_empty=False):
         return subnets
     if variable not in WIRING:
         raise AnsibleFilterError(f"load_balancer_wiring: variable={variable!r} is not one of"
-                                 f" {', '.join(sorted(WIRING) + ['load_balancer_subnet_ids'])}")
+                                 f" {', '.join(sorted(WIRING) + ['load_balancer_result', 'load_balancer_subnet_ids'])}")
     pattern, what, where = WIRING[variable]
     text = "" if value is None else str(value)
     if not (re.match(pattern, text) or (allow_empty and text == "")):

@@ -29,6 +29,11 @@ def test_wiring_lets_through_what_other_roles_handed_on():
     assert load_balancer_wiring(CERT, "load_balancer_certificate_arn") == CERT
     assert load_balancer_wiring("", "load_balancer_certificate_arn", allow_empty=True) == ""
     assert load_balancer_wiring(["subnet-1", "subnet-2"], "load_balancer_subnet_ids") == ["subnet-1", "subnet-2"]
+    prepared = {"security_group_id": "sg-1", "target_group_arn": TG_ARN}
+    assert load_balancer_wiring(prepared, "load_balancer_result") == prepared
+    # check mode: what prepare would create has no id yet
+    early = {"security_group_id": "", "target_group_arn": "", "would_be_created": True}
+    assert load_balancer_wiring(early, "load_balancer_result", allow_empty=True) == early
 
 
 @pytest.mark.parametrize("value, variable, message", [
@@ -39,6 +44,8 @@ def test_wiring_lets_through_what_other_roles_handed_on():
     (["subnet-1"], "load_balancer_subnet_ids", "load_balancer_subnet_ids=subnet-1 is not allowed: give at least two public"),
     (["subnet-1", "subnet-1"], "load_balancer_subnet_ids", "load_balancer_subnet_ids=subnet-1,subnet-1 is not allowed"),
     ("x", "load_balancer_name", "load_balancer_wiring: variable='load_balancer_name' is not one of"),
+    ({}, "load_balancer_result", "load_balancer_result has no security group and target group: run the prepare entry point"),
+    ({"security_group_id": "", "target_group_arn": ""}, "load_balancer_result", "load_balancer_result has no security group"),
 ])
 def test_wiring_stops_a_task_on_what_is_missing_naming_where_it_comes_from(value, variable, message):
     with pytest.raises(AnsibleFilterError) as error:
