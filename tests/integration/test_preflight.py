@@ -87,8 +87,13 @@ BAD_INPUTS = [
      'load_balancer_health_check_path=health is not allowed: use a path starting with "/"'),
     ("alb-port-range", ["load_balancer_target_port=70000"],
      "load_balancer_target_port=70000 is not allowed: use a port from 1 to 65535"),
+    # against gunicorn's keep-alive (ecs_service_gunicorn_keepalive=75): the rule between the two roles
     ("alb-idle-above-keepalive", ["load_balancer_idle_timeout=90"],
      "load_balancer_idle_timeout=90 is not allowed: it must be shorter than the keep-alive of the app server"),
+    # against the deprecated load_balancer_backend_keepalive, checked by the role when it is set
+    ("alb-idle-above-backend-keepalive", ["load_balancer_idle_timeout=70", "load_balancer_backend_keepalive=70"],
+     "load_balancer_idle_timeout=70 is not allowed: it must be shorter than the keep-alive of the app server,"
+     " load_balancer_backend_keepalive=70, or clients get 502 responses on reused connections."),
     ("alb-ingress-cidr", [_json(load_balancer_ingress_cidrs=["0.0.0.0/0", "10.0.0.300/32"])],
      "load_balancer_ingress_cidrs: '10.0.0.300/32' is not allowed: use an IPv4 network in CIDR notation"),
     # --- ecs_service: Fargate sizes, image reference, health-check path, port, names
@@ -139,7 +144,9 @@ PROBLEMS = {
     "name-underscore": 3,
     # load_balancer_health_check_path defaults to ecs_service_health_check_path
     "service-health-path": 2,
-    # ecs_service_alb_idle_timeout defaults to load_balancer_idle_timeout: gunicorn's keep-alive must be longer
+    # the rule between load_balancer_idle_timeout and ecs_service_gunicorn_keepalive, and the ecs_service
+    # role's own check of ecs_service_alb_idle_timeout, which defaults to load_balancer_idle_timeout
+    # (the load_balancer role checks it only against load_balancer_backend_keepalive, when that is set)
     "alb-idle-above-keepalive": 2,
 }
 
@@ -180,7 +187,7 @@ RUNS = {
                 "san-outside-zone", "alb-port-range"],
     "batch-4": ["subnets-too-small", "fargate-cpu", "kms-without-key", "cpu-target-101", "key-algorithm-choice",
                 "alb-idle-above-keepalive"],
-    "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore"],
+    "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore", "alb-idle-above-backend-keepalive"],
     "batch-6": ["az-count-above-region", "environment-variable-name", "environment-upper-case"],
     "batch-7": ["nat-mode-choice", "arm64-on-spot"],
     "batch-8": ["subnets-do-not-fit"],
