@@ -13,6 +13,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import parse_ecr_image
+
 # Docker label carrying a digest of everything the task definition declares:
 # community.aws.ecs_taskdefinition ignores the task cpu, memory, execution role and runtime
 # platform (and lists of equal length with other values) when it looks for a matching revision;
@@ -22,8 +24,6 @@ DIGEST_LABEL = "wine.inbox.fozzy.definition-sha256"
 SCRATCH_VOLUME = "tmp"
 ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>[0-9]{12}|aws|\*)?:"
                  r"(?P<resource>.+)$")
-ECR_IMAGE = re.compile(r"^(?P<account>[0-9]{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
-                       r"(?P<repository>[^:@]+)")
 # A Secrets Manager secret's complete ARN ends in -<6 random characters>.
 COMPLETE_SECRET = re.compile(r"-[A-Za-z0-9]{6}$")
 WIRED = {
@@ -139,7 +139,7 @@ def ecs_execution_policy(log_group_arn, image, secrets=None):
     log_group = aws_arn(log_group_arn)
     log_group_arn = re.sub(r":\*$", "", str(log_group_arn))
     statements = []
-    ecr = ECR_IMAGE.match(str(image or ""))
+    ecr = parse_ecr_image(str(image or ""))
     if ecr:
         statements.append({"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"})
         statements.append({

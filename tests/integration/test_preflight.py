@@ -124,11 +124,11 @@ BAD_INPUTS = [
      " ecs_service_cpu_architecture=ARM64 is not allowed together: Fargate Spot runs X86_64 tasks only"),
     # --- autoscaling: min <= desired <= max, target in (0, 100]
     ("min-above-max", ["autoscaling_min_capacity=5", "autoscaling_max_capacity=3"],
-     "autoscaling_min_capacity=5 with autoscaling_max_capacity=3 is not allowed together: the minimum task count must be"
-     " at most the maximum."),
+     "autoscaling_min_capacity=5 is not allowed: use at least 1 and at most autoscaling_max_capacity=3;"
+     " autoscaling_min_capacity (5) must not be greater than autoscaling_max_capacity (3)."),
     ("desired-above-max", ["ecs_service_desired_count=20"],
-     "ecs_service_desired_count=20 with autoscaling_min_capacity=2 with autoscaling_max_capacity=15 is not allowed together:"
-     " the service's first task count must lie between the scaling bounds (min <= desired <= max)."),
+     "ecs_service_desired_count=20 is not allowed: it must lie between autoscaling_min_capacity=2 and"
+     " autoscaling_max_capacity=15 (min <= desired <= max)."),
     ("cpu-target-0", ["autoscaling_cpu_target=0"], "autoscaling_cpu_target=0 is not allowed: use a percentage above 0 and at most 100"),
     ("cpu-target-101", ["autoscaling_cpu_target=101"], "autoscaling_cpu_target=101 is not allowed: use a percentage above 0"),
     # --- dns

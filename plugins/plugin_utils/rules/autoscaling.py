@@ -3,7 +3,8 @@
 """Rules of the autoscaling role's inputs, and the STACK rule of the service's desired count
 within the scaling bounds (the role itself never reads ecs_service_* variables)."""
 
-from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import STACK, as_int, not_allowed, rule, together
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.scaling import scaling_bounds_problems
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import STACK, as_int, not_allowed, rule
 
 ROLE = "autoscaling"
 MAX_COOLDOWN = 86400
@@ -27,35 +28,25 @@ def _unset(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def scaling_bounds_problems(low, high, low_name="autoscaling_min_capacity", high_name="autoscaling_max_capacity"):
-    """Problems of the task count bounds: at least 1, the minimum at most the maximum."""
-    if as_int(low) is None or as_int(low) < 1:
-        yield not_allowed(low_name, low, f"use at least 1 task (and at most {high_name}={high}).")
-    elif as_int(high) is None or as_int(low) > as_int(high):
-        yield together([(low_name, low), (high_name, high)], "the minimum task count must be at most the maximum.")
-
-
-def desired_count_problems(desired, low, high):
-    """The problem of a desired count outside sound bounds (unsound bounds are reported by
-    scaling_bounds_problems alone: no count could lie between them)."""
-    if list(scaling_bounds_problems(low, high)) or as_int(desired) is None:
-        return
-    if not as_int(low) <= as_int(desired) <= as_int(high):
-        yield together([("ecs_service_desired_count", desired), ("autoscaling_min_capacity", low),
-                        ("autoscaling_max_capacity", high)],
-                       "the service's first task count must lie between the scaling bounds (min <= desired <= max).")
+# The bounds are the module's rule too (ecs_service_scaling): one function, with the role's names.
+BOUNDS = {"lowest": 1, "min_name": "autoscaling_min_capacity", "max_name": "autoscaling_max_capacity"}
 
 
 @rule(ROLE)
 def bounds(inputs):
-    yield from scaling_bounds_problems(inputs["autoscaling_min_capacity"], inputs["autoscaling_max_capacity"])
+    yield from scaling_bounds_problems(inputs["autoscaling_min_capacity"], inputs["autoscaling_max_capacity"], **BOUNDS)
 
 
 @rule(STACK)
 def desired_count_within_bounds(inputs):
-    if inputs.get("autoscaling_state", "present") == "present" and inputs.get("ecs_service_state", "present") == "present":
-        yield from desired_count_problems(inputs["ecs_service_desired_count"], inputs["autoscaling_min_capacity"],
-                                          inputs["autoscaling_max_capacity"])
+    """The service's first task count within the bounds; unsound bounds are reported by
+    ``bounds`` alone (no count could lie between them)."""
+    if inputs.get("autoscaling_state", "present") != "present" or inputs.get("ecs_service_state", "present") != "present":
+        return
+    low, high = inputs["autoscaling_min_capacity"], inputs["autoscaling_max_capacity"]
+    if not scaling_bounds_problems(low, high, **BOUNDS):
+        yield from scaling_bounds_problems(low, high, inputs["ecs_service_desired_count"],
+                                           desired_name="ecs_service_desired_count", **BOUNDS)
 
 
 @rule(ROLE)

@@ -9,7 +9,8 @@ The Fargate task sizes are here too: the rule is their only user.
 import functools
 import re
 
-from ansible_collections.inboxwine.fozzy.plugins.filter.validation import image_reference_problems
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import capacity_provider_strategy_problems
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import image_reference_problems
 from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import STACK, as_int, not_allowed, rule, show, together
 
 ROLE = "ecs_service"
@@ -216,26 +217,6 @@ def health_check_command(inputs):
                           ' followed by the command, like ["CMD-SHELL", "curl -f http://localhost/health"].')
 
 
-def capacity_provider_strategy_problems(strategy, providers, architecture, strategy_name, providers_name,
-                                        architecture_name):
-    """Problems of a capacity provider strategy: at least one entry, providers of the cluster only,
-    at most one with a base, and no FARGATE_SPOT for ARM64 tasks (Fargate Spot runs X86_64 only)."""
-    if not isinstance(strategy, list) or not strategy or not all(isinstance(item, dict) for item in strategy):
-        yield not_allowed(strategy_name, strategy, "use one or more entries {capacity_provider: FARGATE or FARGATE_SPOT,"
-                          " weight: <n>, base: <n>}.")
-        return
-    named = [item.get("capacity_provider") for item in strategy]
-    unknown = [name for name in named if name not in (providers or ())]
-    if unknown:
-        yield together([(strategy_name, strategy), (providers_name, providers)],
-                       f"the strategy names {', '.join(map(show, unknown))}, not a capacity provider of the cluster.")
-    if sum(1 for item in strategy if (as_int(item.get("base")) or 0) > 0) > 1:
-        yield not_allowed(strategy_name, strategy, "give a base to one capacity provider at most.")
-    if architecture == "ARM64" and "FARGATE_SPOT" in named:
-        yield together([(strategy_name, strategy), (architecture_name, architecture)],
-                       "Fargate Spot runs X86_64 tasks only; place ARM64 tasks with FARGATE.")
-
-
 @rule(ROLE)
 @present
 def capacity_providers(inputs):
@@ -243,9 +224,15 @@ def capacity_providers(inputs):
     other = [name for name in providers or () if name not in CAPACITY_PROVIDERS]
     if other or not providers:
         yield not_allowed("ecs_service_capacity_providers", providers, "use FARGATE, FARGATE_SPOT or both.")
-    yield from capacity_provider_strategy_problems(
-        inputs["ecs_service_capacity_provider_strategy"], providers, inputs["ecs_service_cpu_architecture"],
-        "ecs_service_capacity_provider_strategy", "ecs_service_capacity_providers", "ecs_service_cpu_architecture")
+    strategy = inputs["ecs_service_capacity_provider_strategy"]
+    # The modules' rule (ecs_service_deploy, ecs_fargate_cluster), with the role's names.
+    yield from capacity_provider_strategy_problems(strategy, providers, "ecs_service_capacity_provider_strategy",
+                                                   "ecs_service_capacity_providers", allow_empty=False)
+    architecture = inputs["ecs_service_cpu_architecture"]
+    if architecture == "ARM64" and any(isinstance(item, dict) and item.get("capacity_provider") == "FARGATE_SPOT"
+                                       for item in strategy or ()):
+        yield together([("ecs_service_capacity_provider_strategy", strategy), ("ecs_service_cpu_architecture", architecture)],
+                       "Fargate Spot runs X86_64 tasks only; place ARM64 tasks with FARGATE.")
 
 
 @rule(ROLE)

@@ -4,7 +4,7 @@
 
 import re
 
-from ansible_collections.inboxwine.fozzy.plugins.filter.validation import cidr_problems
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.checks import cidr_problems
 from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import as_int, not_allowed, rule
 
 ROLE = "load_balancer"

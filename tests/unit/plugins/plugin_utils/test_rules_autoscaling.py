@@ -24,10 +24,11 @@ def test_good_inputs_have_no_problem():
 
 @pytest.mark.parametrize("changes, message", [
     ({"autoscaling_min_capacity": 5, "autoscaling_max_capacity": 3},
-     "autoscaling_min_capacity=5 with autoscaling_max_capacity=3 is not allowed together: the minimum task count must be"
-     " at most the maximum."),
-    ({"autoscaling_min_capacity": 0}, "autoscaling_min_capacity=0 is not allowed: use at least 1 task (and at most"
-     " autoscaling_max_capacity=15)."),
+     "autoscaling_min_capacity=5 is not allowed: use at least 1 and at most autoscaling_max_capacity=3;"
+     " autoscaling_min_capacity (5) must not be greater than autoscaling_max_capacity (3)."),
+    ({"autoscaling_min_capacity": 0}, "autoscaling_min_capacity=0 is not allowed: use at least 1 and at most"
+     " autoscaling_max_capacity=15."),
+    ({"autoscaling_max_capacity": 0}, "autoscaling_max_capacity=0 is not allowed: use at least 1."),
     ({"autoscaling_cpu_target": 0}, "autoscaling_cpu_target=0 is not allowed: use a percentage above 0 and at most 100."),
     ({"autoscaling_cpu_target": 101}, "autoscaling_cpu_target=101 is not allowed: use a percentage above 0"),
     # the argument spec makes the targets floats: shown as written
@@ -49,15 +50,14 @@ def test_each_bad_input_is_named_with_its_value(changes, message):
 def test_the_desired_count_must_lie_within_the_bounds():
     assert problems(ecs_service_desired_count=20) == []  # not the role's own input
     found = problems(scopes=("autoscaling", engine.STACK), ecs_service_desired_count=20)
-    assert found == ["ecs_service_desired_count=20 with autoscaling_min_capacity=2 with autoscaling_max_capacity=15 is not"
-                     " allowed together: the service's first task count must lie between the scaling bounds"
-                     " (min <= desired <= max)."]
+    assert found == ["ecs_service_desired_count=20 is not allowed: it must lie between autoscaling_min_capacity=2 and"
+                     " autoscaling_max_capacity=15 (min <= desired <= max)."]
     assert len(problems(scopes=("autoscaling", engine.STACK), ecs_service_desired_count=1)) == 1
 
 
 def test_unsound_bounds_are_reported_once():
     found = problems(scopes=("autoscaling", engine.STACK), autoscaling_min_capacity=5, autoscaling_max_capacity=3)
-    assert len(found) == 1 and found[0].startswith("autoscaling_min_capacity=5 with autoscaling_max_capacity=3"), found
+    assert len(found) == 1 and found[0].startswith("autoscaling_min_capacity=5 is not allowed"), found
 
 
 def test_no_desired_count_rule_when_either_role_is_torn_down():

@@ -100,14 +100,16 @@ def test_good_inputs_have_no_problem():
     ({"ecs_service_health_check_command": ["CMD"]}, 'ecs_service_health_check_command=["CMD"] is not allowed'),
     ({"ecs_service_wait_timeout": -1}, "ecs_service_wait_timeout=-1 is not allowed: use 0 or more seconds."),
     # placement
-    ({"ecs_service_capacity_provider_strategy": []}, "ecs_service_capacity_provider_strategy=[] is not allowed: use one or more"),
+    ({"ecs_service_capacity_provider_strategy": []},
+     'ecs_service_capacity_provider_strategy=[] is not allowed: name at least one capacity provider of'
+     ' ecs_service_capacity_providers=["FARGATE", "FARGATE_SPOT"]'),
     ({"ecs_service_capacity_providers": ["FARGATE"],
       "ecs_service_capacity_provider_strategy": [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]},
-     'ecs_service_capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}] with'
-     ' ecs_service_capacity_providers=["FARGATE"] is not allowed together: the strategy names FARGATE_SPOT'),
+     'ecs_service_capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}] is not allowed: it uses'
+     ' FARGATE_SPOT, which is not in ecs_service_capacity_providers (FARGATE)'),
     ({"ecs_service_capacity_provider_strategy": [{"capacity_provider": "FARGATE", "base": 1},
                                                 {"capacity_provider": "FARGATE_SPOT", "base": 2}]},
-     "is not allowed: give a base to one capacity provider at most."),
+     "is not allowed: only one capacity provider may have a base above 0"),
     ({"ecs_service_cpu_architecture": "ARM64",
       "ecs_service_capacity_provider_strategy": [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]},
      'ecs_service_capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}] with'
