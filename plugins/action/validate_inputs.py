@@ -83,13 +83,15 @@ class ActionModule(ActionBase):
                               if name in validated.validated_parameters})
 
         facts = args.get("facts") or {}
-        caller = args.get("aws_caller")
-        if caller is not None and not caller.get("account"):
-            problems.insert(0, _unreachable(caller, task_vars.get("fozzy_aws_endpoint_url"), values))
         checked = engine.Inputs(_Overlay(converted, values), refused=refused, facts=facts)
         scopes = [engine.SHARED] + roles + ([engine.STACK] if stack else [])
         found = engine.check(scopes, checked)
         problems += [problem for problem in values.problems + found if problem not in problems]
+        # AWS not answering is a problem of its own, unless a bad region or endpoint explains it.
+        caller = args.get("aws_caller")
+        if caller is not None and not caller.get("account") and not any(
+                problem.startswith(("fozzy_aws_region=", "fozzy_aws_endpoint_url=")) for problem in problems):
+            problems.insert(0, _unreachable(caller, task_vars.get("fozzy_aws_endpoint_url"), values))
 
         for old, (new, version) in sorted(engine.RENAMED.items()):
             if old in task_vars:

@@ -89,7 +89,8 @@ BAD_INPUTS = [
      "load_balancer_target_port=70000 is not allowed: use a port from 1 to 65535"),
     # against gunicorn's keep-alive (ecs_service_gunicorn_keepalive=75): the rule between the two roles
     ("alb-idle-above-keepalive", ["load_balancer_idle_timeout=90"],
-     "load_balancer_idle_timeout=90 is not allowed: it must be shorter than the keep-alive of the app server"),
+     "ecs_service_gunicorn_keepalive=75 with load_balancer_idle_timeout=90 is not allowed together: gunicorn's keep-alive"
+     " must be longer than the ALB idle timeout"),
     # against the deprecated load_balancer_backend_keepalive, checked by the role when it is set
     ("alb-idle-above-backend-keepalive", ["load_balancer_idle_timeout=70", "load_balancer_backend_keepalive=70"],
      "load_balancer_idle_timeout=70 is not allowed: it must be shorter than the keep-alive of the app server,"
@@ -112,8 +113,8 @@ BAD_INPUTS = [
      "ecs_service_image=registry.example.com/Fozzy:1.0.0 is not allowed: it is not a valid image reference"),
     ("image-latest", [_json(ecr_enabled=False, ecs_service_image="registry.example.com/fozzy:latest")],
      "ecs_service_image=registry.example.com/fozzy:latest is not allowed: latest moves with every push"),
-    # the name of fozzy_health_check_path until 0.2.0, which still sets it (with a deprecation warning)
-    ("service-health-path", ["ecs_service_health_check_path=health"],
+    # shared by the target group and the container health check (stack_defaults)
+    ("service-health-path", ["fozzy_health_check_path=health"],
      'fozzy_health_check_path=health is not allowed: use a path starting with "/"'),
     ("environment-variable-name", [_json(ecs_service_environment={"1BAD": "x"})],
      "ecs_service_environment key '1BAD' is not allowed: name environment variables with letters, digits and _, not"
@@ -142,12 +143,8 @@ PROBLEMS = {
     "domain-outside-zone": 3,
     # load_balancer_name (fozzy_api-local) and load_balancer_target_group_name (fozzy_api-local-tg)
     "name-underscore": 3,
-    # load_balancer_health_check_path defaults to ecs_service_health_check_path
+    # load_balancer_health_check_path defaults to fozzy_health_check_path
     "service-health-path": 2,
-    # the rule between load_balancer_idle_timeout and ecs_service_gunicorn_keepalive, and the ecs_service
-    # role's own check of ecs_service_alb_idle_timeout, which defaults to load_balancer_idle_timeout
-    # (the load_balancer role checks it only against load_balancer_backend_keepalive, when that is set)
-    "alb-idle-above-keepalive": 2,
 }
 
 # Inputs that must not share a run: at most one of each set per run. Inputs of the same
@@ -165,7 +162,7 @@ INTERACTING = [
     # dns role's too; an argument spec error of either role must not meet another input of that role
     ("certificate names and zone", {"domain-outside-zone", "zone-missing", "san-outside-zone", "key-algorithm-choice"}),
     ("dns names and zone", {"domain-outside-zone", "zone-missing", "record-type-choice"}),
-    # load_balancer_health_check_path defaults to ecs_service_health_check_path (the same message)
+    # load_balancer_health_check_path defaults to fozzy_health_check_path (the same message)
     ("health-check path", {"alb-health-path", "service-health-path"}),
     # the Fargate rule reads ecs_service_cpu and ecs_service_memory together
     ("Fargate size", {"fargate-4096-4096", "fargate-256-4096", "fargate-8192-step", "fargate-cpu"}),
