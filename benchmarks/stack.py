@@ -16,6 +16,9 @@ runs playbooks/site.yml with ``fozzy_aws_endpoint_url`` pointed at the proxy:
 - with --acm-wait N (default 40, 0 skips it): converge from empty on a second emulator that
   issues the certificate N seconds after the request. "ACM wait N s adds X s" is that build's
   seconds minus the first build's (medians): the part of the wait the build does not overlap.
+  Below it, for both builds: how long after the request the wait task starts and how long it
+  blocks (less noisy than the difference of two builds; the wait polls with a growing pause,
+  so it ends up to that pause after the certificate is issued).
 
 The inventory defaults to **production** (``-i inventories/production -e
 fozzy_aws_endpoint_url=<proxy>``), the shape the targets are set for; the emulator accepts its
@@ -99,6 +102,19 @@ class Run:
     def figures(self):
         return {"seconds": self.seconds, "tasks": self.tasks, "recap": self.recap_tasks,
                 "changed": self.changed, "calls": len(self.calls), "writes": self.writes}
+
+    def certificate_wait(self):
+        """(seconds from the certificate request to the wait, seconds the wait task blocked), or None."""
+        def start_of(path_part):
+            for index, event in enumerate(self.task_starts):
+                if path_part in event["path"] and event["action"].endswith("acm_certificate_request"):
+                    return index
+            return None
+        requested, waited = start_of("certificate/tasks/present.yml"), start_of("certificate/tasks/wait.yml")
+        if requested is None or waited is None or waited + 1 >= len(self.task_starts):
+            return None
+        at = self.task_starts[waited]["t"]
+        return at - self.task_starts[requested]["t"], self.task_starts[waited + 1]["t"] - at
 
     def profile(self):
         """[task dict with seconds, calls, writes, status], (calls before the first task)."""
@@ -245,6 +261,11 @@ def print_table(samples, acm_wait):
     if waited and samples.get("converge from empty"):
         extra = median([r.seconds for r in waited]) - median([r.seconds for r in samples["converge from empty"]])
         print(f"ACM wait {acm_wait} s adds {extra:.1f} s")
+        for name in ("converge from empty", f"converge from empty, ACM wait {acm_wait} s"):
+            waits = [w for w in (run.certificate_wait() for run in samples[name]) if w]
+            if waits:
+                print(f"  {name}: the wait task starts {median([w[0] for w in waits]):.1f} s after the request "
+                      f"and blocks {median([w[1] for w in waits]):.1f} s (medians)")
 
 
 def print_profile(run, top):
