@@ -27,8 +27,9 @@ settings (single NAT gateway, deletion protection on the load balancer) as AWS d
 Columns:
 
 - seconds: wall clock of the ansible-playbook process (start to exit, so it includes Python
-  start-up, inventory and playbook parsing); through the proxy, which adds about a millisecond
-  per call;
+  start-up, inventory and playbook parsing), through the proxy, which adds a few milliseconds
+  per call (see RecordingProxy); the row "no-op re-run, straight to the emulator" (skip it
+  with --no-direct) runs the no-op once more without the proxy, to show how much;
 - tasks: task starts, counted by the callback ``benchmarks/callback_plugins/fozzy_bench_timeline``:
   every task the strategy started for the host, whatever its result (ok, changed, skipped or
   failed), handlers included; a loop is one task, an include_tasks/include_role is one task
@@ -70,9 +71,25 @@ BIN = pathlib.Path(sys.executable).parent
 EMULATOR = [sys.executable, str(ROOT / "scripts" / "emulator.py")]
 RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)\s+skipped=(\d+)")
 ROLE_PREFIX = "inboxwine.fozzy."
+DIRECT = "no-op re-run, straight to the emulator"
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from aws_fault_proxy import FaultPlan, FaultProxy  # noqa: E402
+
+
+class RecordingProxy(FaultProxy):
+    """The recording proxy with TCP_NODELAY on the connections from the SDK.
+
+    Its handler writes an answer's headers and body in two writes; with Nagle's algorithm the
+    body then waits for the SDK's delayed ACK, about 40 ms on every call (3 s on a no-op, 9 s on
+    a build from empty). Without it the proxy adds a few milliseconds per call.
+    """
+
+    def _handler_class(self):
+        class Handler(super()._handler_class()):
+            disable_nagle_algorithm = True
+
+        return Handler
 
 
 class Run:
@@ -208,7 +225,7 @@ def measure(inventory, acm_wait, rows, describe):
     subprocess.run(EMULATOR + ["start", "--port", port], check=True, env=env, capture_output=True)
     upstream = f"http://127.0.0.1:{port}"
     workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"fozzy-bench-{port}-"))
-    proxy = FaultProxy(upstream).start()
+    proxy = RecordingProxy(upstream).start()
     results, described = {}, None
     try:
         common = ["-e", f"outputs_file={workdir / 'outputs.json'}"]
@@ -216,7 +233,10 @@ def measure(inventory, acm_wait, rows, describe):
         run_playbook("prepare", proxy, workdir, inventory, "scripts/prepare_emulator.yml",
                      ["-e", f"fozzy_aws_endpoint_url={upstream}", *common])
         for row in rows:
-            extra = through_proxy + (["--check"] if row == "--check on converged" else [])
+            if row == DIRECT:  # the proxy records nothing of it: only its seconds are shown
+                extra = ["-e", f"fozzy_aws_endpoint_url={upstream}", *common]
+            else:
+                extra = through_proxy + (["--check"] if row == "--check on converged" else [])
             results[row] = run_playbook(row, proxy, workdir, inventory, "playbooks/site.yml", extra)
             if row == "converge from empty" and describe:
                 proxy.configure(FaultPlan())
@@ -253,6 +273,10 @@ def print_table(samples, acm_wait):
         spread = f"{min(seconds):.1f}-{max(seconds):.1f}" if len(seconds) > 1 else ""
         values = {key: median([f[key] for f in figures]) for key in ("tasks", "recap", "changed", "calls", "writes")}
         varied = [key for key in values if len({f[key] for f in figures}) > 1]
+        if name == DIRECT:
+            print(f"{name:<42}{median(seconds):>9.1f}{spread:>14}{values['tasks']:>7g}{values['recap']:>7g}"
+                  f"{values['changed']:>9g}{'-':>7}{'-':>8}", flush=True)
+            continue
         print(f"{name:<42}{median(seconds):>9.1f}{spread:>14}"
               + "".join(f"{values[key]:>{width}g}" for key, width in
                         (("tasks", 7), ("recap", 7), ("changed", 9), ("calls", 7), ("writes", 8)))
@@ -348,11 +372,13 @@ def main():
     parser.add_argument("--profile", action="store_true", help="per-task profile of the no-op re-run")
     parser.add_argument("--top", type=int, default=25, help="tasks the profile lists (0: all)")
     parser.add_argument("--save", type=pathlib.Path, help="directory for each run's timeline and call record (JSON lines)")
+    parser.add_argument("--no-direct", dest="direct", action="store_false",
+                        help="skip the no-op re-run straight to the emulator (shows what the proxy adds to the seconds)")
     parser.add_argument("--no-describe", dest="describe", action="store_false",
                         help="skip benchmarks/describe_stack.py (boto3 reading the converged stack)")
     args = parser.parse_args()
 
-    rows = ["converge from empty", "no-op re-run", "--check on converged"]
+    rows = ["converge from empty", "no-op re-run", "--check on converged"] + ([DIRECT] if args.direct else [])
     waited = f"converge from empty, ACM wait {args.acm_wait} s"
     samples = collections.OrderedDict((name, []) for name in rows + ([waited] if args.acm_wait else []))
     described = []
