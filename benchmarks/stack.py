@@ -49,7 +49,8 @@ in that window. This is exact because the deploy runs on one host, task after ta
 async tasks: a task's module makes its calls between its start and its result.
 
 --repeat N does N measurements, each on a fresh emulator, and prints the median of each figure
-(with the range of the seconds). --save DIR writes, per run, the timeline and the call record
+(with the range of the seconds); --noop-repeat M re-runs the no-op M times in each (alternating
+with the straight one), cheap extra samples of the figure that varies most with the machine's load. --save DIR writes, per run, the timeline and the call record
 as JSON lines for a closer look. After the first converge, benchmarks/describe_stack.py (boto3,
 through the same proxy) reads the stack once, the least a no-op must read, for comparison.
 """
@@ -216,7 +217,7 @@ def describe_stack(endpoint, inventory):
 
 
 def measure(inventory, acm_wait, rows, describe):
-    """Run the rows on a fresh emulator and proxy; returns {row name: Run}, describe figures."""
+    """Run the rows in order on a fresh emulator and proxy; returns {row name: [Run]}, describe figures, workdir."""
     env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                MOTO_ACM_VALIDATION_WAIT=str(acm_wait))
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
@@ -237,7 +238,7 @@ def measure(inventory, acm_wait, rows, describe):
                 extra = ["-e", f"fozzy_aws_endpoint_url={upstream}", *common]
             else:
                 extra = through_proxy + (["--check"] if row == "--check on converged" else [])
-            results[row] = run_playbook(row, proxy, workdir, inventory, "playbooks/site.yml", extra)
+            results.setdefault(row, []).append(run_playbook(row, proxy, workdir, inventory, "playbooks/site.yml", extra))
             if row == "converge from empty" and describe:
                 proxy.configure(FaultPlan())
                 described = describe_stack(proxy.url, inventory)
@@ -369,6 +370,8 @@ def main():
     parser.add_argument("--acm-wait", type=int, default=40,
                         help="seconds until the emulator issues the certificate in the extra converge (0 skips it)")
     parser.add_argument("--repeat", type=int, default=1, help="measurements to take the median of (each on a fresh emulator)")
+    parser.add_argument("--noop-repeat", type=int, default=1,
+                        help="no-op re-runs per measurement (alternating with the straight one): cheap extra samples")
     parser.add_argument("--profile", action="store_true", help="per-task profile of the no-op re-run")
     parser.add_argument("--top", type=int, default=25, help="tasks the profile lists (0: all)")
     parser.add_argument("--save", type=pathlib.Path, help="directory for each run's timeline and call record (JSON lines)")
@@ -378,9 +381,11 @@ def main():
                         help="skip benchmarks/describe_stack.py (boto3 reading the converged stack)")
     args = parser.parse_args()
 
-    rows = ["converge from empty", "no-op re-run", "--check on converged"] + ([DIRECT] if args.direct else [])
+    rows = (["converge from empty"] + (["no-op re-run"] + ([DIRECT] if args.direct else [])) * args.noop_repeat
+            + ["--check on converged"])
     waited = f"converge from empty, ACM wait {args.acm_wait} s"
-    samples = collections.OrderedDict((name, []) for name in rows + ([waited] if args.acm_wait else []))
+    names = ["converge from empty", "no-op re-run", "--check on converged"] + ([DIRECT] if args.direct else [])
+    samples = collections.OrderedDict((name, []) for name in names + ([waited] if args.acm_wait else []))
     described = []
     print(f"benchmarks/stack.py: {args.inventory} against a private emulator, through the recording proxy; "
           f"{args.repeat} measurement(s)", flush=True)
@@ -392,13 +397,14 @@ def main():
             more, _, more_dir = measure(args.inventory, args.acm_wait, ["converge from empty"], False)
             results[waited] = more["converge from empty"]
             shutil.rmtree(more_dir, ignore_errors=True)
-        for name, run in results.items():
-            samples[name].append(run)
-            if args.save:
-                save(run, args.save, f"{number + 1}-{name}")
+        for name, runs in results.items():
+            samples[name].extend(runs)
+            for index, run in enumerate(runs):
+                if args.save:
+                    save(run, args.save, f"{number + 1}-{name}" + (f"-{index + 1}" if len(runs) > 1 else ""))
         shutil.rmtree(workdir, ignore_errors=True)
         if args.repeat > 1:
-            line = ", ".join(f"{name} {run.seconds:.1f} s" for name, run in results.items())
+            line = ", ".join(f"{name} {'/'.join(f'{run.seconds:.1f}' for run in runs)} s" for name, runs in results.items())
             print(f"  measurement {number + 1}: {line}", flush=True)
     print()
     print_table(samples, args.acm_wait)
