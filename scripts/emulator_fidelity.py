@@ -2,8 +2,19 @@
 defaults would hide real behaviour from our tests. Test tooling only; production code
 never knows about them. Each patch says which AWS behaviour it restores.
 """
-import re
+import os
+import sys
 import uuid
+
+# ECR image references are parsed by the collection's own module_utils (the same function
+# ecs_service_deploy uses); the checkout exposes itself as
+# collections/ansible_collections/inboxwine/fozzy, which scripts/emulator.py does not put on
+# sys.path, so it goes there before the import.
+_COLLECTIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "collections")
+if _COLLECTIONS not in sys.path:
+    sys.path.insert(0, _COLLECTIONS)
+
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import parse_ecr_image  # noqa: E402
 
 # What AWS returns for a service created without a deploymentConfiguration.
 ECS_DEFAULT_DEPLOYMENT_CONFIGURATION = {
@@ -12,11 +23,6 @@ ECS_DEFAULT_DEPLOYMENT_CONFIGURATION = {
     "minimumHealthyPercent": 100,
 }
 
-# <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:<tag>][@<digest>]
-ECR_IMAGE = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
-    r"(?P<repository>[^:@]+)(:(?P<tag>[^@]+))?(@(?P<digest>sha256:[0-9a-f]{64}))?$"
-)
 
 
 def _nat_gateway_tag_resource_type():
@@ -226,7 +232,7 @@ def _missing_images(service):
     task_definition = ecs.describe_task_definition(service.task_definition)
     missing = []
     for container in task_definition.container_definitions:
-        match = ECR_IMAGE.match(container.get("image") or "")
+        match = parse_ecr_image(container.get("image") or "")
         if not match or match["account"] != service._account_id:
             continue  # another registry: assume it can be pulled
         repository = ecr_backends[match["account"]][match["region"]].repositories.get(match["repository"])

@@ -13,6 +13,8 @@
 - ``wait_for()``: a bounded poll with a timeout message that names what it waited for.
 - ``differences()`` / ``make_diff()``: compare only what a task sets, tolerant of the
   way AWS normalises values (``70`` comes back as ``70.0``).
+- ``whole_number()`` / ``fail_on_problems()``: for the input rules (functions returning a
+  list of problem sentences) that modules and roles share.
 """
 
 import time
@@ -183,3 +185,29 @@ def differences(desired, current, defaults=None, _prefix=""):
 def make_diff(before, after):
     """The ``diff`` return value; a missing resource is an empty dict on its side."""
     return {"before": before or {}, "after": after or {}}
+
+
+def whole_number(value):
+    """``value`` as an int, or None when it is not a whole number.
+
+    Accepts ints, integral floats and strings of digits (role input arrives as text);
+    True and False are not numbers here.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def fail_on_problems(module, problems):
+    """Fail the module with every problem of its input, one sentence each, if there are any."""
+    if problems:
+        module.fail_json(msg=" ".join(p if p.endswith((".", "!", "?")) else p + "." for p in problems))

@@ -77,12 +77,24 @@ options:
     type: str
     choices: [present, absent]
     default: present
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is requested, tagged or deleted and nothing is waited for. A certificate that does
+        not exist yet is reported as changed with no ARN and no validation records, so tasks that
+        create the validation records cannot be planned from it in the same check mode run.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the certificate's ARN, names, key algorithm and tags, not its validation progress.
+  platform:
+    platforms: all
 notes:
   - The certificate is requested in the region of the module. A certificate for CloudFront
     must be requested in V(us-east-1); one for an ALB in the region of the ALB.
-  - Supports check mode and diff mode. In check mode, a certificate that does not exist yet
-    is reported as changed with no ARN and no validation records.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -237,7 +249,6 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import WaitTimeoutError
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import aws_client
@@ -245,6 +256,7 @@ from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import aws_
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import error_code
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import make_diff
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import wait_for
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.tags import reconcile_tags
 
 USABLE = ("ISSUED", "PENDING_VALIDATION")
 # ListCertificates returns only RSA_2048 certificates unless told otherwise.
@@ -378,26 +390,21 @@ class CertificateRequest:
             return None
 
     def reconcile_tags(self, arn, current):
-        """Bring the tags to O(tags); returns the tags the certificate has afterwards."""
-        if self.tags is None:
-            return current
-        to_set, to_unset = compare_aws_tags(current, self.tags, self.module.params["purge_tags"])
-        if not to_set and not to_unset:
-            return current
-        if not self.module.check_mode:
-            with aws_errors(self.module, f"update the tags of certificate {arn}"):
-                if to_unset:
-                    # a key without a value removes the tag whatever its value
-                    self.acm.remove_tags_from_certificate(
-                        CertificateArn=arn, Tags=[{"Key": key} for key in to_unset], aws_retry=True
-                    )
-                if to_set:
-                    self.acm.add_tags_to_certificate(
-                        CertificateArn=arn, Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True
-                    )
-        after = {key: value for key, value in current.items() if key not in to_unset}
-        after.update({key: str(value) for key, value in to_set.items()})
-        return after
+        """Bring the tags to O(tags); returns the TagChanges (``after``: the tags the certificate has then)."""
+        return reconcile_tags(
+            self.module,
+            current,
+            self.tags,
+            self.module.params["purge_tags"],
+            add=lambda tags: self.acm.add_tags_to_certificate(
+                CertificateArn=arn, Tags=ansible_dict_to_boto3_tag_list(tags), aws_retry=True
+            ),
+            # a key without a value removes the tag whatever its value
+            remove=lambda keys: self.acm.remove_tags_from_certificate(
+                CertificateArn=arn, Tags=[{"Key": key} for key in keys], aws_retry=True
+            ),
+            what=f"certificate {arn}",
+        )
 
     def delete(self, arn):
         if self.module.check_mode:
@@ -489,8 +496,8 @@ class CertificateRequest:
             if len(usable) > 1:
                 others = ", ".join(c["CertificateArn"] for c, _tags in usable[1:])
                 self.module.warn(f"Using {cert['CertificateArn']}; these certificates match the task too: {others}")
-            new_tags = self.reconcile_tags(cert["CertificateArn"], current_tags)
-            changed = new_tags != current_tags
+            tags = self.reconcile_tags(cert["CertificateArn"], current_tags)
+            new_tags, changed = tags.after, tags.changed
             before = view(cert, current_tags)
         else:
             for old, _tags in found:

@@ -40,6 +40,8 @@ options:
     description:
       - Strategy for tasks and services started without a launch type or strategy of their own.
         When set, it replaces the current one. Every provider must be in O(capacity_providers).
+      - At most 20 providers, at most one of them with a base above 0, and at least one with a
+        weight above 0 (unless the list is empty).
     type: list
     elements: dict
     suboptions:
@@ -61,9 +63,20 @@ options:
       - Left as it is when not set.
     type: str
     choices: [enabled, enhanced, disabled]
-notes:
-  - Supports check mode and diff mode.
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is created, changed or deleted; RV(changes) and the diff say what a real run would
+        change, and RV(cluster) is the cluster as it is.
+  diff_mode:
+    support: full
+    details:
+      - The diff leaves out the status and the service and task counts, which the module does not manage.
+  platform:
+    platforms: all
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -157,23 +170,21 @@ except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import aws_client
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import aws_errors
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import error_code
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import fail_on_problems
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import make_diff
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import capacity_provider_strategy_problems
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import ecs_tag_list
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import ecs_tags
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import normalise_strategy
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import reconcile_ecs_tags
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import strategy_from_options
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import strategy_view
 
 INSIGHTS = "containerInsights"
-
-
-def normalise_strategy(items):
-    return sorted(
-        ({"capacityProvider": i["capacityProvider"], "weight": int(i.get("weight", 0)), "base": int(i.get("base", 0))} for i in items),
-        key=lambda i: i["capacityProvider"],
-    )
 
 
 def insights_of(cluster):
@@ -192,12 +203,9 @@ def view(cluster):
         "cluster_arn": cluster.get("clusterArn"),
         "status": cluster.get("status"),
         "capacity_providers": sorted(cluster.get("capacityProviders") or []),
-        "default_capacity_provider_strategy": [
-            {"capacity_provider": i["capacityProvider"], "weight": i["weight"], "base": i["base"]}
-            for i in normalise_strategy(cluster.get("defaultCapacityProviderStrategy") or [])
-        ],
+        "default_capacity_provider_strategy": strategy_view(cluster.get("defaultCapacityProviderStrategy")),
         "container_insights": insights_of(cluster),
-        "tags": boto3_tag_list_to_ansible_dict(cluster.get("tags") or [], "key", "value"),
+        "tags": ecs_tags(cluster),
         "active_services_count": cluster.get("activeServicesCount", 0),
         "running_tasks_count": cluster.get("runningTasksCount", 0),
     }
@@ -225,19 +233,11 @@ class Cluster:
                 return cluster
         return None
 
-    def desired_strategy(self):
-        strategy = self.params["default_capacity_provider_strategy"]
-        if strategy is None:
-            return None
-        return normalise_strategy(
-            {"capacityProvider": i["capacity_provider"], "weight": i["weight"], "base": i["base"]} for i in strategy
-        )
-
     def present(self):
         params = self.params
         existing = self.describe()
         providers = sorted(params["capacity_providers"]) if params["capacity_providers"] is not None else None
-        strategy = self.desired_strategy()
+        strategy = strategy_from_options(params["default_capacity_provider_strategy"])
         insights = params["container_insights"]
         changes = []
 
@@ -248,7 +248,7 @@ class Cluster:
                 "capacityProviders": providers or [],
                 "defaultCapacityProviderStrategy": strategy or [],
                 "settings": [{"name": INSIGHTS, "value": insights or "disabled"}],
-                "tags": ansible_dict_to_boto3_tag_list(params["tags"] or {}, "key", "value"),
+                "tags": ecs_tag_list(params["tags"]),
             }
             if self.module.check_mode:
                 self.exit(changes, None, predicted, None)
@@ -260,14 +260,14 @@ class Cluster:
             if insights is not None:
                 request["settings"] = [{"name": INSIGHTS, "value": insights}]
             if params["tags"]:
-                request["tags"] = ansible_dict_to_boto3_tag_list(params["tags"], "key", "value")
+                request["tags"] = ecs_tag_list(params["tags"])
             with aws_errors(self.module, f"create ECS cluster {self.name}"):
                 self.ecs.create_cluster(aws_retry=True, **request)
             self.exit(changes, None, self.describe(), None)
 
         after = dict(existing)
         current_providers = sorted(existing.get("capacityProviders") or [])
-        current_strategy = normalise_strategy(existing.get("defaultCapacityProviderStrategy") or [])
+        current_strategy = normalise_strategy(existing.get("defaultCapacityProviderStrategy"))
         new_providers = providers if providers is not None else current_providers
         new_strategy = strategy if strategy is not None else current_strategy
         if new_providers != current_providers:
@@ -293,23 +293,13 @@ class Cluster:
                     # UpdateCluster takes the settings as well as UpdateClusterSettings does
                     self.ecs.update_cluster(cluster=self.name, settings=[{"name": INSIGHTS, "value": insights}], aws_retry=True)
 
-        if params["tags"] is not None:
-            current = boto3_tag_list_to_ansible_dict(existing.get("tags") or [], "key", "value")
-            to_add, to_remove = compare_aws_tags(current, params["tags"], params["purge_tags"])
-            if to_add or to_remove:
-                changes.append("tags")
-                merged = {k: v for k, v in current.items() if k not in to_remove}
-                merged.update(to_add)
-                after["tags"] = ansible_dict_to_boto3_tag_list(merged, "key", "value")
-                if not self.module.check_mode:
-                    arn = existing["clusterArn"]
-                    with aws_errors(self.module, f"update the tags of ECS cluster {self.name}"):
-                        if to_remove:
-                            self.ecs.untag_resource(resourceArn=arn, tagKeys=to_remove, aws_retry=True)
-                        if to_add:
-                            self.ecs.tag_resource(
-                                resourceArn=arn, tags=ansible_dict_to_boto3_tag_list(to_add, "key", "value"), aws_retry=True
-                            )
+        tags = reconcile_ecs_tags(
+            self.module, self.ecs, existing["clusterArn"], ecs_tags(existing), params["tags"], params["purge_tags"],
+            what=f"ECS cluster {self.name}",
+        )
+        if tags.changed:
+            changes.append("tags")
+            after["tags"] = ecs_tag_list(tags.after)
 
         if changes and not self.module.check_mode:
             after = self.describe()
@@ -345,22 +335,12 @@ class Cluster:
 
 def validate(module):
     params = module.params
-    strategy = params["default_capacity_provider_strategy"] or []
-    providers = params["capacity_providers"]
-    for item in strategy:
-        if providers is not None and item["capacity_provider"] not in providers:
-            module.fail_json(
-                msg=(
-                    f"default_capacity_provider_strategy uses {item['capacity_provider']}, which is not in"
-                    f" capacity_providers ({', '.join(providers) or 'none'})"
-                )
-            )
-        if not 0 <= item["weight"] <= 1000 or not 0 <= item["base"] <= 100000:
-            module.fail_json(
-                msg=f"default_capacity_provider_strategy {item['capacity_provider']}: weight must be 0 to 1000 and base 0 to 100000"
-            )
-    if len([item for item in strategy if item["base"]]) > 1:
-        module.fail_json(msg="default_capacity_provider_strategy: only one capacity provider may have a base above 0")
+    fail_on_problems(
+        module,
+        capacity_provider_strategy_problems(
+            params["default_capacity_provider_strategy"], params["capacity_providers"], name="default_capacity_provider_strategy"
+        ),
+    )
 
 
 def main():

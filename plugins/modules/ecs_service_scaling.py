@@ -104,13 +104,25 @@ options:
     type: str
     choices: [present, absent]
     default: present
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is registered, put, deleted or deregistered; RV(scalable_target) and RV(policies)
+        are what a real run would leave, with no ARN and no alarms for a policy it would create.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the scalable target's bounds and each policy's settings, not ARNs or alarms.
+  platform:
+    platforms: all
 notes:
   - The ECS service must exist and be V(ACTIVE) for O(state=present).
   - When O(purge_policies=false), policies the task no longer declares are left in place.
   - If AWS leaves a cooldown or O(disable_scale_in) out of a policy, its ECS default
     (300 seconds, V(false)) is assumed for comparison.
-  - Supports check mode and diff mode.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -288,7 +300,9 @@ from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import aws_
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import aws_errors
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import differences
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import error_code
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import fail_on_problems
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import make_diff
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.scaling import scaling_bounds_problems
 
 NAMESPACE = "ecs"
 DIMENSION = "ecs:service:DesiredCount"
@@ -314,34 +328,25 @@ def short_name(name_or_arn):
     return name_or_arn
 
 
-def validate(module):
-    """Checks the API would make later, made before any call with messages naming the option."""
-    params = module.params
-    for option in ("min_capacity", "max_capacity"):
-        if params[option] is not None and params[option] < 0:
-            module.fail_json(msg=f"{option} must be 0 or more, got {params[option]}")
-    if params["min_capacity"] is not None and params["max_capacity"] is not None:
-        if params["min_capacity"] > params["max_capacity"]:
-            module.fail_json(
-                msg=f"min_capacity ({params['min_capacity']}) must not be greater than max_capacity ({params['max_capacity']})"
-            )
+def input_problems(params):
+    """Checks the API would make later, made before any call, as sentences naming the option."""
+    problems = scaling_bounds_problems(params["min_capacity"], params["max_capacity"])
     for option in ("cpu_target", "memory_target"):
         value = params[option]
         if value is not None and not 0 < value <= 100:
-            module.fail_json(msg=f"{option} is a percentage: it must be greater than 0 and at most 100, got {value}")
+            problems.append(f"{option} is a percentage: it must be greater than 0 and at most 100, got {value}")
     if params["request_count_target"] is not None and params["request_count_target"] <= 0:
-        module.fail_json(msg=f"request_count_target must be greater than 0, got {params['request_count_target']}")
+        problems.append(f"request_count_target must be greater than 0, got {params['request_count_target']}")
     label = params["request_count_resource_label"]
     if label is not None and not RESOURCE_LABEL.match(label):
-        module.fail_json(
-            msg=(
-                f"request_count_resource_label must look like app/<alb-name>/<alb-id>/targetgroup/<tg-name>/<tg-id>"
-                f" (built from the load balancer and target group ARNs), got {label!r}"
-            )
+        problems.append(
+            f"request_count_resource_label must look like app/<alb-name>/<alb-id>/targetgroup/<tg-name>/<tg-id>"
+            f" (built from the load balancer and target group ARNs), got {label!r}"
         )
     for option in ("scale_in_cooldown", "scale_out_cooldown"):
         if params[option] < 0:
-            module.fail_json(msg=f"{option} must be 0 or more seconds, got {params[option]}")
+            problems.append(f"{option} must be 0 or more seconds, got {params[option]}")
+    return problems
 
 
 class ServiceScaling:
@@ -432,13 +437,11 @@ class ServiceScaling:
             return wanted_min, wanted_max
         new_min = target["MinCapacity"] if wanted_min is None else wanted_min
         new_max = target["MaxCapacity"] if wanted_max is None else wanted_max
-        if new_min > new_max:
+        problems = scaling_bounds_problems(new_min, new_max)
+        if problems:
             which = "max_capacity" if wanted_max is None else "min_capacity"
             self.module.fail_json(
-                msg=(
-                    f"min_capacity ({new_min}) must not be greater than max_capacity ({new_max});"
-                    f" {which} is the current value of {self.resource_id}, set it in the task too"
-                )
+                msg=" ".join(problems) + f" {which} is the current value of {self.resource_id}, set it in the task too."
             )
         return new_min, new_max
 
@@ -628,7 +631,7 @@ def main():
 
     scaling = ServiceScaling(module)
     if module.params["state"] == "present":
-        validate(module)
+        fail_on_problems(module, input_problems(module.params))
         scaling.present()
     else:
         scaling.absent()

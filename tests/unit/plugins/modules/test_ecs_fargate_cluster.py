@@ -125,3 +125,29 @@ def test_strategy_must_use_listed_providers(ecs, run):
     assert result["failed"] is True
     assert "FARGATE_SPOT, which is not in capacity_providers (FARGATE)" in result["msg"]
     assert cluster(ecs) is None
+
+
+def test_strategy_problems_are_the_shared_sentences(ecs, run):
+    from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import capacity_provider_strategy_problems
+
+    strategy = [{"capacity_provider": "FARGATE", "base": 1, "weight": 0}, {"capacity_provider": "FARGATE_SPOT", "base": 2, "weight": 0}]
+
+    result = run(**dict(BASE, default_capacity_provider_strategy=strategy))
+
+    assert result["failed"] is True
+    problems = capacity_provider_strategy_problems(strategy, BASE["capacity_providers"], name="default_capacity_provider_strategy")
+    assert len(problems) == 2
+    assert result["msg"] == " ".join(problems)
+    assert cluster(ecs) is None
+
+
+def test_tags_are_purged_and_kept_as_asked(ecs, run):
+    run(**dict(BASE, tags={"Project": "fozzy", "Team": "data"}))
+
+    kept = run(**dict(BASE, tags={"Env": "prod"}, purge_tags=False))
+    purged = run(**dict(BASE, tags={"Env": "prod"}))
+
+    assert kept["changes"] == ["tags"] and purged["changes"] == ["tags"]
+    assert kept["diff"]["after"]["tags"] == {"Project": "fozzy", "Team": "data", "Env": "prod"}
+    assert purged["diff"]["after"]["tags"] == {"Env": "prod"}
+    assert cluster(ecs)["tags"] == [{"key": "Env", "value": "prod"}]

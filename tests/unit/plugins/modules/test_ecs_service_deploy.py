@@ -272,6 +272,23 @@ def test_check_mode_update_changes_nothing(env, run):
     assert (current["taskDefinition"], current["healthCheckGracePeriodSeconds"]) == (td, 60)
 
 
+def test_check_mode_predicts_what_the_real_run_then_shows(env, run):
+    td = register(env["ecs"], "1.0.0")
+    run(**args(env, td))
+    td2 = register(env["ecs"], "1.0.1")
+    changed = args(env, td2, health_check_grace_period_seconds=90, tags={"Team": "data"},
+                   capacity_provider_strategy=[{"capacity_provider": "FARGATE", "base": 1, "weight": 1},
+                                               {"capacity_provider": "FARGATE_SPOT", "weight": 2}])
+
+    check = run(check_mode=True, **changed)
+    real = run(**changed)
+
+    assert check["changes"] == real["changes"] == [
+        "capacity_provider_strategy", "health_check_grace_period_seconds", "task_definition", "tags"]
+    assert check["diff"] == real["diff"]
+    assert real["diff"]["after"]["tags"] == {"Team": "data"}
+
+
 # --- deployments ------------------------------------------------------------------------
 
 

@@ -400,9 +400,12 @@ def test_inactive_service_fails(ecs, scaling, run):
 @pytest.mark.parametrize(
     "override, message",
     [
-        (dict(min_capacity=10, max_capacity=5), "min_capacity (10) must not be greater than max_capacity (5)"),
-        (dict(min_capacity=-1), "min_capacity must be 0 or more"),
-        (dict(max_capacity=-2, min_capacity=-3), "min_capacity must be 0 or more"),
+        (dict(min_capacity=10, max_capacity=5),
+         "min_capacity=10 is not allowed: use at least 0 and at most max_capacity=5;"
+         " min_capacity (10) must not be greater than max_capacity (5)."),
+        (dict(min_capacity=-1), "min_capacity=-1 is not allowed: use at least 0 and at most max_capacity=15."),
+        (dict(max_capacity=-2, min_capacity=-3),
+         "min_capacity=-3 is not allowed: use at least 0. max_capacity=-2 is not allowed: use at least 0."),
         (dict(cpu_target=0), "cpu_target is a percentage"),
         (dict(cpu_target=100.5), "cpu_target is a percentage"),
         (dict(memory_target=-5), "memory_target is a percentage"),
