@@ -127,6 +127,128 @@ def _frozen(tags):
     return frozenset(tags.items())
 
 
+def vpc_availability_zones(region_azs, count):
+    """The first ``count`` of the region's availability zones (names, sorted): the zones of the plan.
+
+    Fails with the message of the vpc rule (plugin_utils/rules/vpc.py) when the region has fewer.
+    """
+    # Imported here: the rules module imports this one (through the validation filters).
+    from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.rules.vpc import az_count_problems
+
+    zones = sorted(region_azs or ())
+    problems = az_count_problems(count, zones)
+    if problems:
+        raise AnsibleFilterError(problems[0])
+    return zones[: int(count)]
+
+
+def _written(registered, key, value):
+    """{item[key]: result[value]} of the items a looped write task registered ('' where check mode
+    made none); nothing for a task that was skipped or has not run."""
+    found = {}
+    for result in (registered or {}).get("results") or ():
+        if isinstance(result, dict) and not result.get("skipped") and isinstance(result.get("item"), dict):
+            found[result["item"][key]] = _id(result, value)
+    return found
+
+
+def _id(result, path):
+    for key in path.split("."):
+        result = result.get(key) if isinstance(result, dict) else None
+    return result or ""
+
+
+def vpc_network(plan, settings, found, written=None):
+    """Everything the vpc role writes and hands on, from the subnet plan and what it read.
+
+    ``plan``: subnet_plan's entries. ``settings``: ``vpc_id`` ('' for a VPC check mode would
+    create), ``cidr``, ``name`` (prefix of the Name tags), ``tags``, ``nat_mode`` (single or per_az).
+    ``found``: what the reads registered, ``subnets`` (ec2_vpc_subnet_info), ``internet_gateways``
+    (ec2_vpc_igw_info by Name, tags converted), ``nat_gateways`` (pending and available, ec2_vpc_nat_gateway_info)
+    and ``route_tables`` (ec2_vpc_route_table_info). ``written``: what the write tasks of this run
+    registered so far, ``subnets``, ``internet_gateway``, ``eips``, ``nat_gateways`` (absent: not run yet).
+
+    Returns ``subnets_to_write``; ``internet_gateway`` (``to_write``, ``detached_id``, ``id``, ``tags``);
+    ``nat_gateways`` (``wanted``, ``to_allocate``, ``to_write``, ``pending``, ``surplus``, ``ids``);
+    ``route_tables`` (``to_write``, ``planned``: the ones whose subnets or gateways check mode would
+    create first); ``changes`` (whether anything is to write or wait for) and ``result`` (vpc_result).
+    Ids a check-mode run would create are ''.
+    """
+    written = written or {}
+    vpc_id, name, tags = settings.get("vpc_id") or "", settings["name"], dict(settings.get("tags") or {})
+    azs = [entry["az"] for entry in plan if entry["tier"] == "public"]
+    if not vpc_id:
+        return {"changes": False, "result": {"vpc_id": "", "would_be_created": True, "cidr": settings.get("cidr", ""),
+                                             "availability_zones": azs}}
+
+    subnets_found = found.get("subnets") or []
+    subnet_ids = {subnet["cidr_block"]: subnet.get("id") or subnet.get("subnet_id") or "" for subnet in subnets_found}
+    subnet_ids.update(_written(written.get("subnets"), "cidr", "subnet.id"))
+    public_ids = [subnet_ids.get(entry["cidr"], "") for entry in plan if entry["tier"] == "public"]
+    private_ids = [subnet_ids.get(entry["cidr"], "") for entry in plan if entry["tier"] == "private"]
+
+    igw_tags = dict(tags, Name=name)
+    gateways = found.get("internet_gateways") or []
+    attached = [gateway for gateway in gateways
+                if any(attachment.get("state") == "available" and attachment.get("vpc_id") == vpc_id
+                       for attachment in gateway.get("attachments") or ())]
+    detached = [gateway for gateway in gateways if not gateway.get("attachments")]
+    igw = {
+        "to_write": not any(gateway.get("tags") == igw_tags for gateway in attached),
+        "detached_id": detached[0]["internet_gateway_id"] if detached else "",
+        "tags": igw_tags,
+        "id": _id(written.get("internet_gateway") or {}, "gateway_id")
+        or (attached[0]["internet_gateway_id"] if attached else ""),
+    }
+
+    nats_found = found.get("nat_gateways") or []
+    count = len(azs) if settings.get("nat_mode") == "per_az" else 1
+    wanted = [{"subnet_id": public_ids[index], "tags": dict(tags, Name=f"{name}-nat-{azs[index]}")}
+              for index in range(min(count, len(azs)))]
+    nat_by_subnet = {gateway["subnet_id"]: gateway["nat_gateway_id"] for gateway in nats_found}
+    eips = _written(written.get("eips"), "subnet_id", "allocation_id")
+    nat_ids_written = _written(written.get("nat_gateways"), "subnet_id", "nat_gateway_id")
+    wanted_subnets = [entry["subnet_id"] for entry in wanted]
+    nats = {
+        "wanted": wanted,
+        "to_allocate": [entry for entry in wanted if entry["subnet_id"] not in nat_by_subnet],
+        "to_write": [dict(entry, allocation_id=eips.get(entry["subnet_id"], ""))
+                     for entry in nat_gateways_to_write(wanted, nats_found)],
+        "pending": [gateway["nat_gateway_id"] for gateway in nats_found if gateway.get("state") == "pending"],
+        "surplus": [gateway["nat_gateway_id"] for gateway in nats_found if gateway["subnet_id"] not in wanted_subnets],
+        "ids": [nat_ids_written.get(subnet) or nat_by_subnet.get(subnet, "") for subnet in wanted_subnets],
+    }
+
+    tables = [{"tags": dict(tags, Name=f"{name}-public"), "subnets": public_ids,
+               "routes": [{"dest": "0.0.0.0/0", "gateway_id": igw["id"]}]}]
+    for index, subnet_id in enumerate(private_ids):
+        nat_id = nats["ids"][index if settings.get("nat_mode") == "per_az" else 0] if nats["ids"] else ""
+        tables.append({"tags": dict(tags, Name=f"{name}-private-{azs[index]}"), "subnets": [subnet_id],
+                       "routes": [{"dest": "0.0.0.0/0", "nat_gateway_id": nat_id}]})
+    known = [table for table in tables
+             if "" not in table["subnets"] and all(route.get("gateway_id", route.get("nat_gateway_id")) for route in table["routes"])]
+    routes = {"to_write": route_tables_to_write(known, found.get("route_tables") or []),
+              "planned": [table for table in tables if table not in known]}
+
+    subnets = subnets_to_write(plan, subnets_found, tags, name)
+    return {
+        "subnets_to_write": subnets,
+        "internet_gateway": igw,
+        "nat_gateways": nats,
+        "route_tables": routes,
+        "changes": bool(subnets or igw["to_write"] or nats["to_allocate"] or nats["to_write"] or nats["pending"]
+                        or nats["surplus"] or routes["to_write"] or routes["planned"]),
+        "result": {
+            "vpc_id": vpc_id,
+            "cidr": settings.get("cidr", ""),
+            "availability_zones": azs,
+            "public_subnet_ids": public_ids,
+            "private_subnet_ids": private_ids,
+            "nat_gateway_ids": nats["ids"],
+        },
+    }
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -134,4 +256,6 @@ class FilterModule:
             "subnets_to_write": subnets_to_write,
             "nat_gateways_to_write": nat_gateways_to_write,
             "route_tables_to_write": route_tables_to_write,
+            "vpc_availability_zones": vpc_availability_zones,
+            "vpc_network": vpc_network,
         }

@@ -64,11 +64,18 @@ BAD_INPUTS = [
     ("az-count-1", ["vpc_az_count=1"], "vpc_az_count: 1 is not allowed; use 2 (an ALB needs two zones) up to 3"),
     ("az-count-above-region", ["vpc_az_count=4"], "vpc_az_count: 4 is not allowed; use 2 (an ALB needs two zones) up to 3"),
     ("nat-mode-choice", ["vpc_nat_gateway_mode=double"], "vpc_nat_gateway_mode must be one of: single, per_az, got: double"),
-    ("subnets-do-not-fit", ["vpc_subnet_newbits=1"], "vpc_subnet_newbits: 1 leaves room for 1 subnets per tier"),
-    ("subnets-too-small", ["vpc_cidr=10.0.0.0/26"], "vpc_subnet_newbits: /26 + 4 gives /30 subnets; AWS allows /16 to /28"),
+    # a subnet plan that does not fit names every input involved, with its value (the user may have changed either)
+    ("subnets-do-not-fit", ["vpc_subnet_newbits=1"],
+     "vpc_subnet_newbits=1 with vpc_az_count=2 is not allowed together: 1 bit makes room for 1 subnet per tier"
+     " (public, private), and 2 availability zones need 2"),
+    ("subnets-too-small", ["vpc_cidr=10.0.0.0/26"],
+     "vpc_cidr=10.0.0.0/26 with vpc_subnet_newbits=4 is not allowed together: the subnets would be /30, and AWS allows"
+     " /16 to /28"),
     # --- certificate
     ("san-outside-zone", [_json(certificate_subject_alternative_names=["www.example.org"])],
-     "every name must end in certificate_zone_name (inbox.wine); these do not: www.example.org"),
+     'certificate_subject_alternative_names=["www.example.org"] with certificate_zone_name=inbox.wine'
+     " (fozzy_hosted_zone_name) is not allowed together: every name of the certificate must be the zone or a name"
+     " inside it (its validation records go into that zone); these are not: www.example.org"),
     ("key-algorithm-choice", ["certificate_key_algorithm=RSA_1024"],
      "certificate_key_algorithm must be one of: RSA_2048, EC_prime256v1, EC_secp384r1, got: RSA_1024"),
     # --- ecr
@@ -80,34 +87,48 @@ BAD_INPUTS = [
      'load_balancer_health_check_path=health is not allowed: use a path starting with "/"'),
     ("alb-port-range", ["load_balancer_target_port=70000"],
      "load_balancer_target_port=70000 is not allowed: use a port from 1 to 65535"),
+    # against gunicorn's keep-alive (ecs_service_gunicorn_keepalive=75): the rule between the two roles
     ("alb-idle-above-keepalive", ["load_balancer_idle_timeout=90"],
      "load_balancer_idle_timeout=90 is not allowed: it must be shorter than the keep-alive of the app server"),
+    # against the deprecated load_balancer_backend_keepalive, checked by the role when it is set
+    ("alb-idle-above-backend-keepalive", ["load_balancer_idle_timeout=70", "load_balancer_backend_keepalive=70"],
+     "load_balancer_idle_timeout=70 is not allowed: it must be shorter than the keep-alive of the app server,"
+     " load_balancer_backend_keepalive=70, or clients get 502 responses on reused connections."),
     ("alb-ingress-cidr", [_json(load_balancer_ingress_cidrs=["0.0.0.0/0", "10.0.0.300/32"])],
      "load_balancer_ingress_cidrs: '10.0.0.300/32' is not allowed: use an IPv4 network in CIDR notation"),
     # --- ecs_service: Fargate sizes, image reference, health-check path, port, names
     ("fargate-4096-4096", ["ecs_service_memory=4096"],
-     "ecs_service_cpu=4096 with ecs_service_memory=4096 is not a Fargate task size; with ecs_service_cpu=4096,"
-     " ecs_service_memory must be 8192 to 30720 in steps of 1024 (MiB)"),
+     "ecs_service_cpu=4096 with ecs_service_memory=4096 is not allowed together: that is not a Fargate task size; with"
+     " ecs_service_cpu=4096, ecs_service_memory must be 8192 to 30720 in steps of 1024 (MiB)."),
     ("fargate-256-4096", ["ecs_service_cpu=256", "ecs_service_memory=4096"],
-     "ecs_service_memory must be 512, 1024 or 2048 (MiB)"),
+     "ecs_service_cpu=256 with ecs_service_memory=4096 is not allowed together: that is not a Fargate task size; with"
+     " ecs_service_cpu=256, ecs_service_memory must be 512, 1024 or 2048 (MiB)."),
     ("fargate-8192-step", ["ecs_service_cpu=8192", "ecs_service_memory=17408"],
-     "ecs_service_memory must be 16384 to 61440 in steps of 4096 (MiB)"),
-    ("fargate-cpu", ["ecs_service_cpu=3000"], "ecs_service_cpu=3000 is not a Fargate size; ecs_service_cpu must be one of"),
+     "ecs_service_cpu=8192 with ecs_service_memory=17408 is not allowed together: that is not a Fargate task size; with"
+     " ecs_service_cpu=8192, ecs_service_memory must be 16384 to 61440 in steps of 4096 (MiB)."),
+    ("fargate-cpu", ["ecs_service_cpu=3000"],
+     "ecs_service_cpu=3000 is not allowed: use a Fargate size: 256, 512, 1024, 2048, 4096, 8192, 16384 (CPU units, 1024 = 1 vCPU)."),
     ("image-syntax", [_json(ecr_enabled=False, ecs_service_image="registry.example.com/Fozzy:1.0.0")],
      "ecs_service_image=registry.example.com/Fozzy:1.0.0 is not allowed: it is not a valid image reference"),
     ("image-latest", [_json(ecr_enabled=False, ecs_service_image="registry.example.com/fozzy:latest")],
      "ecs_service_image=registry.example.com/fozzy:latest is not allowed: latest moves with every push"),
-    ("service-health-path", ["ecs_service_health_check_path=health"], "ecs_service_health_check_path=health must start with /"),
+    # the name of fozzy_health_check_path until 0.2.0, which still sets it (with a deprecation warning)
+    ("service-health-path", ["ecs_service_health_check_path=health"],
+     'fozzy_health_check_path=health is not allowed: use a path starting with "/"'),
     ("environment-variable-name", [_json(ecs_service_environment={"1BAD": "x"})],
-     "ecs_service_environment / ecs_service_secrets names must be letters, digits and _"),
+     "ecs_service_environment key '1BAD' is not allowed: name environment variables with letters, digits and _, not"
+     " starting with a digit."),
     ("arm64-on-spot", [_json(ecs_service_cpu_architecture="ARM64",
                              ecs_service_capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}])],
-     "must not use FARGATE_SPOT with ecs_service_cpu_architecture=ARM64: Fargate Spot runs X86_64 tasks only"),
+     'ecs_service_capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}] with'
+     " ecs_service_cpu_architecture=ARM64 is not allowed together: Fargate Spot runs X86_64 tasks only"),
     # --- autoscaling: min <= desired <= max, target in (0, 100]
     ("min-above-max", ["autoscaling_min_capacity=5", "autoscaling_max_capacity=3"],
-     "autoscaling_min_capacity=5 is not allowed: use at least 1 and at most autoscaling_max_capacity=3"),
+     "autoscaling_min_capacity=5 is not allowed: use at least 1 and at most autoscaling_max_capacity=3;"
+     " autoscaling_min_capacity (5) must not be greater than autoscaling_max_capacity (3)."),
     ("desired-above-max", ["ecs_service_desired_count=20"],
-     "ecs_service_desired_count=20 is not allowed: it must lie between autoscaling_min_capacity=2 and autoscaling_max_capacity=15"),
+     "ecs_service_desired_count=20 is not allowed: it must lie between autoscaling_min_capacity=2 and"
+     " autoscaling_max_capacity=15 (min <= desired <= max)."),
     ("cpu-target-0", ["autoscaling_cpu_target=0"], "autoscaling_cpu_target=0 is not allowed: use a percentage above 0 and at most 100"),
     ("cpu-target-101", ["autoscaling_cpu_target=101"], "autoscaling_cpu_target=101 is not allowed: use a percentage above 0"),
     # --- dns
@@ -123,12 +144,10 @@ PROBLEMS = {
     "name-underscore": 3,
     # load_balancer_health_check_path defaults to ecs_service_health_check_path
     "service-health-path": 2,
-    # ecs_service_alb_idle_timeout defaults to load_balancer_idle_timeout: gunicorn's keep-alive must be longer
+    # the rule between load_balancer_idle_timeout and ecs_service_gunicorn_keepalive, and the ecs_service
+    # role's own check of ecs_service_alb_idle_timeout, which defaults to load_balancer_idle_timeout
+    # (the load_balancer role checks it only against load_balancer_backend_keepalive, when that is set)
     "alb-idle-above-keepalive": 2,
-    # the dns role's argument spec (choices) and its own rule on the record types
-    "record-type-choice": 2,
-    # no ecs_service_desired_count lies between a minimum of 5 and a maximum of 3 either
-    "min-above-max": 2,
 }
 
 # Inputs that must not share a run: at most one of each set per run. Inputs of the same
@@ -168,7 +187,7 @@ RUNS = {
                 "san-outside-zone", "alb-port-range"],
     "batch-4": ["subnets-too-small", "fargate-cpu", "kms-without-key", "cpu-target-101", "key-algorithm-choice",
                 "alb-idle-above-keepalive"],
-    "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore"],
+    "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore", "alb-idle-above-backend-keepalive"],
     "batch-6": ["az-count-above-region", "environment-variable-name", "environment-upper-case"],
     "batch-7": ["nat-mode-choice", "arm64-on-spot"],
     "batch-8": ["subnets-do-not-fit"],
@@ -200,7 +219,7 @@ SPEC_AND_RULES = ["vpc_nat_gateway_mode=double", "vpc_cidr=10.0.0.0/8", "ecs_ser
 SPEC_AND_RULES_MESSAGES = [
     "- vpc role argument spec: value of vpc_nat_gateway_mode must be one of: single, per_az, got: double",
     "- vpc_cidr: 10.0.0.0/8 has a /8 prefix",
-    "- ecs_service_cpu=4096 with ecs_service_memory=4096 is not a Fargate task size",
+    "- ecs_service_cpu=4096 with ecs_service_memory=4096 is not allowed together: that is not a Fargate task size",
 ]
 
 PREFLIGHT_ONLY = """\

@@ -4,7 +4,7 @@
 
 import re
 
-from ansible_collections.inboxwine.fozzy.plugins.filter.validation import tag_problems
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.checks import tag_problems
 from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import RENAMED, SHARED, as_int, not_allowed, rule
 
 # fozzy_environment and fozzy_name: 2 to 16 lower case letters, digits, hyphens.

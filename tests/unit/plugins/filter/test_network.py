@@ -18,6 +18,7 @@ PLAN = subnet_plan("10.0.0.0/16", ["eu-central-1a", "eu-central-1b"])
 def test_filters_are_registered():
     assert set(network.FilterModule().filters()) == {
         "subnet_plan", "subnets_to_write", "nat_gateways_to_write", "route_tables_to_write",
+        "vpc_availability_zones", "vpc_network",
     }
 
 
@@ -162,3 +163,128 @@ def test_routes_propagated_by_aws_are_not_ours():
 def test_two_tables_of_one_name_are_left_to_the_module_to_refuse():
     found = converged() + [copy.deepcopy(found_table(PUBLIC, "rtb-copy"))]
     assert route_tables_to_write([PUBLIC, PRIVATE], found) == [PUBLIC]
+
+
+# ------------------------------------------------------------------ the whole network
+from ansible.errors import AnsibleFilterError  # noqa: E402
+
+from ansible_collections.inboxwine.fozzy.plugins.filter.network import vpc_availability_zones, vpc_network  # noqa: E402
+
+AZS = ["eu-central-1a", "eu-central-1b"]
+SETTINGS = {"vpc_id": "vpc-1", "cidr": "10.0.0.0/16", "name": "net", "tags": TAGS, "nat_mode": "single"}
+
+
+def test_the_zones_are_the_first_of_the_region_by_name():
+    assert vpc_availability_zones(["eu-central-1c", "eu-central-1a", "eu-central-1b"], 2) == AZS
+
+
+def test_too_many_zones_fail_with_the_rule_message():
+    with pytest.raises(AnsibleFilterError, match=r"vpc_az_count: 3 is not allowed; use 2 \(an ALB needs two zones\) up to 2"):
+        vpc_availability_zones(AZS, 3)
+
+
+def converged_network(nat_mode="single"):
+    """What the reads return for a network converged to PLAN (two AZs)."""
+    subnets = found_subnets()
+    ids = {entry["cidr"]: subnet["id"] for entry, subnet in zip(PLAN, subnets)}
+    public = [ids[entry["cidr"]] for entry in PLAN if entry["tier"] == "public"]
+    private = [ids[entry["cidr"]] for entry in PLAN if entry["tier"] == "private"]
+    count = 2 if nat_mode == "per_az" else 1
+    nats = [{"nat_gateway_id": f"nat-{i}", "subnet_id": public[i], "state": "available",
+             "tags": dict(TAGS, Name=f"net-nat-{AZS[i]}")} for i in range(count)]
+    igw = {"internet_gateway_id": "igw-1", "attachments": [{"state": "available", "vpc_id": "vpc-1"}],
+           "tags": dict(TAGS, Name="net")}
+    tables = [dict(found_table({"tags": dict(TAGS, Name="net-public"), "subnets": public,
+                                "routes": [{"dest": "0.0.0.0/0", "gateway_id": "igw-1"}]}, "rtb-public"))]
+    for i, subnet in enumerate(private):
+        tables.append(found_table({"tags": dict(TAGS, Name=f"net-private-{AZS[i]}"), "subnets": [subnet],
+                                   "routes": [{"dest": "0.0.0.0/0", "nat_gateway_id": f"nat-{i if count == 2 else 0}"}]},
+                                  f"rtb-private-{i}"))
+    return {"subnets": subnets, "internet_gateways": [igw], "nat_gateways": nats, "route_tables": tables}
+
+
+def test_a_converged_network_needs_no_write_and_is_handed_on():
+    network = vpc_network(PLAN, SETTINGS, converged_network())
+    assert network["changes"] is False
+    assert network["result"] == {
+        "vpc_id": "vpc-1", "cidr": "10.0.0.0/16", "availability_zones": AZS,
+        "public_subnet_ids": ["subnet-0", "subnet-1"], "private_subnet_ids": ["subnet-2", "subnet-3"],
+        "nat_gateway_ids": ["nat-0"],
+    }
+
+
+def test_per_az_routes_each_private_subnet_to_its_own_zone():
+    network = vpc_network(PLAN, dict(SETTINGS, nat_mode="per_az"), converged_network("per_az"))
+    assert network["changes"] is False and network["result"]["nat_gateway_ids"] == ["nat-0", "nat-1"]
+
+
+def test_a_vpc_check_mode_would_create_is_reported_as_such():
+    assert vpc_network(PLAN, dict(SETTINGS, vpc_id=""), {}) == {"changes": False, "result": {
+        "vpc_id": "", "would_be_created": True, "cidr": "10.0.0.0/16", "availability_zones": AZS}}
+
+
+def test_an_empty_vpc_plans_everything_and_check_mode_reports_the_route_tables():
+    network = vpc_network(PLAN, SETTINGS, {})
+    assert network["changes"] is True
+    assert len(network["subnets_to_write"]) == 4
+    assert network["internet_gateway"] == {"to_write": True, "detached_id": "", "tags": dict(TAGS, Name="net"), "id": ""}
+    assert network["nat_gateways"]["to_allocate"] == [{"subnet_id": "", "tags": dict(TAGS, Name="net-nat-eu-central-1a")}]
+    # no ids yet (check mode): nothing for the module, every table reported
+    assert network["route_tables"]["to_write"] == []
+    assert [table["tags"]["Name"] for table in network["route_tables"]["planned"]] == [
+        "net-public", "net-private-eu-central-1a", "net-private-eu-central-1b"]
+
+
+def test_what_this_run_wrote_is_used_by_the_tasks_after_it():
+    written = {
+        "subnets": {"results": [{"item": entry, "subnet": {"id": f"subnet-new-{i}"}} for i, entry in enumerate(PLAN)]},
+        "internet_gateway": {"changed": True, "gateway_id": "igw-new"},
+        "eips": {"results": [{"item": {"subnet_id": "subnet-new-0"}, "allocation_id": "eipalloc-1"}]},
+        "nat_gateways": {"results": [{"item": {"subnet_id": "subnet-new-0"}, "nat_gateway_id": "nat-new"}]},
+    }
+    network = vpc_network(PLAN, SETTINGS, {}, written)
+    assert network["result"]["public_subnet_ids"] == ["subnet-new-0", "subnet-new-1"]
+    assert network["nat_gateways"]["to_write"][0]["allocation_id"] == "eipalloc-1"
+    tables = network["route_tables"]["to_write"]
+    assert network["route_tables"]["planned"] == []
+    assert tables[0]["routes"] == [{"dest": "0.0.0.0/0", "gateway_id": "igw-new"}]
+    assert [table["routes"][0]["nat_gateway_id"] for table in tables[1:]] == ["nat-new", "nat-new"]
+    assert network["result"]["nat_gateway_ids"] == ["nat-new"]
+
+
+def test_skipped_write_tasks_add_nothing():
+    skipped = {"results": [], "skipped": True}
+    network = vpc_network(PLAN, SETTINGS, converged_network(),
+                          {"subnets": skipped, "internet_gateway": {"skipped": True}, "eips": skipped, "nat_gateways": skipped})
+    assert network["changes"] is False and network["result"]["nat_gateway_ids"] == ["nat-0"]
+
+
+def test_a_detached_gateway_of_ours_is_attached_rather_than_a_second_made():
+    found = converged_network()
+    found["internet_gateways"] = [{"internet_gateway_id": "igw-left", "attachments": [], "tags": dict(TAGS, Name="net")}]
+    network = vpc_network(PLAN, SETTINGS, found)
+    assert network["internet_gateway"]["to_write"] and network["internet_gateway"]["detached_id"] == "igw-left"
+    assert network["changes"]
+
+
+def test_a_pending_nat_gateway_is_reconciled_and_waited_for():
+    found = converged_network()
+    found["nat_gateways"][0]["state"] = "pending"
+    nats = vpc_network(PLAN, SETTINGS, found)["nat_gateways"]
+    assert nats["pending"] == ["nat-0"] and [entry["subnet_id"] for entry in nats["to_write"]] == ["subnet-0"]
+    assert nats["to_allocate"] == [] and nats["ids"] == ["nat-0"]
+
+
+def test_per_az_to_single_removes_the_surplus_after_moving_the_routes():
+    network = vpc_network(PLAN, SETTINGS, converged_network("per_az"))
+    assert network["nat_gateways"]["surplus"] == ["nat-1"]
+    assert [table["tags"]["Name"] for table in network["route_tables"]["to_write"]] == ["net-private-eu-central-1b"]
+
+
+def test_drift_of_one_subnet_tag_and_one_route_is_written_exactly():
+    found = converged_network()
+    del found["subnets"][3]["tags"]["Tier"]
+    found["route_tables"][2]["routes"] = found["route_tables"][2]["routes"][:1]
+    network = vpc_network(PLAN, SETTINGS, found)
+    assert [entry["cidr"] for entry in network["subnets_to_write"]] == [PLAN[3]["cidr"]]
+    assert [table["route_table_id"] for table in network["route_tables"]["to_write"]] == ["rtb-private-1"]

@@ -100,13 +100,3 @@ def test_the_exact_sentences():
         "ecs_service_image= is not allowed: it is not a valid image reference (lower case repository path,"
         " optional registry[:port]/, :tag of 1 to 128 letters, digits, _ . -, @algorithm:hex digest); " + allowed
     ]
-
-
-def test_same_behaviour_as_the_filter_it_replaces():
-    """Until plugins/filter/validation.py imports this function, both must agree."""
-    from ansible_collections.inboxwine.fozzy.plugins.filter import validation
-
-    cases = ["python:3.11", "Fozzy:1", "fozzy", "fozzy:latest", "r.example.com/" + "a" * 250 + ":1", "", None,
-             "fozzy:latest@sha256:" + "b" * 64]
-    for case in cases:
-        assert image_reference_problems(case, "v") == validation.image_reference_problems(case, "v")

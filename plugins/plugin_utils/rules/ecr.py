@@ -1,0 +1,49 @@
+# Copyright: Inbox Wine
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Rules of the ecr role's inputs (repository name, lifecycle policy, encryption).
+
+With ``ecr_enabled`` false the role makes nothing, so none of its inputs is checked.
+"""
+
+import re
+
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import as_int, not_allowed, rule
+
+ROLE = "ecr"
+
+# ECR repository names: path parts of lower case letters and digits joined by . _ -
+REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$")
+
+
+def _enabled(inputs):
+    return inputs.get("ecr_enabled", True) is not False
+
+
+@rule(ROLE)
+def repository_name(inputs):
+    name = inputs["ecr_repository_name"]
+    if _enabled(inputs) and not (REPOSITORY_NAME.match(str(name)) and 2 <= len(str(name)) <= 256):
+        yield not_allowed("ecr_repository_name", name, "use 2 to 256 lower case letters, digits and . _ - / separators"
+                          " (each part starting and ending with a letter or digit).")
+
+
+@rule(ROLE)
+def keep_images(inputs):
+    keep = inputs["ecr_keep_images"]
+    if _enabled(inputs) and not (as_int(keep) is not None and 0 <= as_int(keep) <= 10000):
+        yield not_allowed("ecr_keep_images", keep, "use 0 (no lifecycle policy) to 10000.")
+
+
+@rule(ROLE)
+def encryption(inputs):
+    if not _enabled(inputs):
+        return
+    kind = inputs["ecr_encryption"]
+    key = inputs.get("ecr_kms_key") or ""
+    if kind == "KMS" and not KMS_KEY_ARN.match(str(key)):
+        yield (f"ecr_kms_key={key} is not allowed with ecr_encryption=KMS: use the full key ARN"
+               " (arn:aws:kms:<region>:<account>:key/<id>; an alias or key ID would never compare equal to what AWS reports).")
+    elif kind != "KMS" and key:
+        yield (f"ecr_kms_key={key} is not allowed with ecr_encryption={kind}: AES256 takes no key;"
+               ' set ecr_encryption to KMS or ecr_kms_key to "".')

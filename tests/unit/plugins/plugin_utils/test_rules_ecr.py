@@ -1,0 +1,50 @@
+"""Rules of the ecr role's inputs."""
+import pytest
+
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils import inputs as engine
+
+KEY = "arn:aws:kms:eu-central-1:123456789012:key/0a1b2c3d-0000-4000-8000-0123456789ab"
+GOOD = {
+    "ecr_state": "present", "ecr_enabled": True, "ecr_repository_name": "fozzy-api",
+    "ecr_image_tag_mutability": "IMMUTABLE", "ecr_scan_on_push": True, "ecr_encryption": "AES256",
+    "ecr_kms_key": "", "ecr_keep_images": 30, "ecr_force_absent": False,
+}
+
+
+def problems(**changes):
+    return engine.check(["ecr"], engine.Inputs(dict(GOOD, **changes)))
+
+
+@pytest.mark.parametrize("changes", [
+    {},
+    {"ecr_repository_name": "team/fozzy_api.v2", "ecr_keep_images": 0},
+    {"ecr_keep_images": 10000},
+    {"ecr_encryption": "KMS", "ecr_kms_key": KEY},
+    # disabled: nothing of the role is used, so nothing is checked
+    {"ecr_enabled": False, "ecr_repository_name": "Fozzy_API", "ecr_encryption": "KMS"},
+])
+def test_good_inputs_have_no_problem(changes):
+    assert problems(**changes) == []
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"ecr_repository_name": "Fozzy_API"},
+     "ecr_repository_name=Fozzy_API is not allowed: use 2 to 256 lower case letters, digits and . _ - / separators"
+     " (each part starting and ending with a letter or digit)."),
+    ({"ecr_repository_name": "a"}, "ecr_repository_name=a is not allowed"),
+    ({"ecr_repository_name": "fozzy-"}, "ecr_repository_name=fozzy- is not allowed"),
+    ({"ecr_repository_name": "team//api"}, "ecr_repository_name=team//api is not allowed"),
+    ({"ecr_repository_name": "a" * 257}, "ecr_repository_name=aaa"),
+    ({"ecr_keep_images": -1}, "ecr_keep_images=-1 is not allowed: use 0 (no lifecycle policy) to 10000."),
+    ({"ecr_keep_images": 10001}, "ecr_keep_images=10001 is not allowed"),
+    ({"ecr_encryption": "KMS"},
+     "ecr_kms_key= is not allowed with ecr_encryption=KMS: use the full key ARN (arn:aws:kms:<region>:<account>:key/<id>;"
+     " an alias or key ID would never compare equal to what AWS reports)."),
+    ({"ecr_encryption": "KMS", "ecr_kms_key": "alias/fozzy"}, "ecr_kms_key=alias/fozzy is not allowed with ecr_encryption=KMS"),
+    ({"ecr_kms_key": KEY},
+     f"ecr_kms_key={KEY} is not allowed with ecr_encryption=AES256: AES256 takes no key; set ecr_encryption to KMS or"
+     ' ecr_kms_key to "".'),
+])
+def test_each_bad_input_is_named_with_its_value(changes, message):
+    found = problems(**changes)
+    assert len(found) == 1 and found[0].startswith(message), found
