@@ -122,15 +122,16 @@ class Run:
                 "changed": self.changed, "calls": len(self.calls), "writes": self.writes}
 
     def certificate_wait(self):
-        """(seconds from the certificate request to the wait, seconds the wait task blocked), or None."""
-        def start_of(path_part):
-            for index, event in enumerate(self.task_starts):
-                if path_part in event["path"] and event["action"].endswith("acm_certificate_request"):
-                    return index
+        """(seconds from the certificate request to the wait, seconds the wait task blocked), or None.
+
+        The request is the first acm_certificate_request task of the run, the wait the last one
+        after it (the module requests or finds the certificate, and waits when asked to).
+        """
+        found = [index for index, event in enumerate(self.task_starts)
+                 if event["action"].endswith("acm_certificate_request")]
+        if len(found) < 2 or found[-1] + 1 >= len(self.task_starts):
             return None
-        requested, waited = start_of("certificate/tasks/present.yml"), start_of("certificate/tasks/wait.yml")
-        if requested is None or waited is None or waited + 1 >= len(self.task_starts):
-            return None
+        requested, waited = found[0], found[-1]
         at = self.task_starts[waited]["t"]
         return at - self.task_starts[requested]["t"], self.task_starts[waited + 1]["t"] - at
 
