@@ -107,7 +107,7 @@ molecule: venv ## Molecule scenarios side by side: the whole stack against a pri
 	if [[ -n "$$failed" ]]; then echo "molecule: failed:$$failed" >&2; exit 1; fi
 
 bench: venv ## Time converge from empty, no-op and --check of the whole stack (prints figures)
-	$(BIN)/python benchmarks/stack.py
+	$(BIN)/python benchmarks/stack.py $(BENCH_ARGS)
 
 build: venv ## Build the collection tarball
 	$(BIN)/ansible-galaxy collection build --force --output-path build/
