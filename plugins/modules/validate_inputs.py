@@ -59,6 +59,8 @@ attributes:
   action:
     support: full
     description: Runs on the controller.
+  platform:
+    platforms: all
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 """

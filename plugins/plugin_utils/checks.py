@@ -18,6 +18,7 @@ MAX_VALUE = 256
 # Letters and digits of any script, white space and + - = . _ : / @
 TAG_CHARACTERS = re.compile(r"^[\w\s+\-=.:/@]*$", re.UNICODE)
 
+
 def tag_problems(tags, variable="fozzy_tags", added=("Name", "Tier")):
     """Problems of a tag dict against AWS's limits.
 

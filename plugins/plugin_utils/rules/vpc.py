@@ -59,8 +59,8 @@ def subnet_fit_problems(vpc_cidr, az_count, newbits):
         problems.append(together(
             [("vpc_cidr", vpc_cidr), ("vpc_subnet_newbits", newbits)],
             f"the subnets would be /{prefix}, and AWS allows /{MIN_PREFIX} to /{MAX_PREFIX}; use a larger vpc_cidr"
-            f" (a /{MAX_PREFIX - bits} or larger) or " + (f"vpc_subnet_newbits from 1 to {most}." if most >= 1 else
-                                                           "a larger vpc_cidr.")))
+            f" (a /{MAX_PREFIX - bits} or larger) or "
+            + (f"vpc_subnet_newbits from 1 to {most}." if most >= 1 else "a larger vpc_cidr.")))
     count = max(as_int(az_count) or MIN_AZS, MIN_AZS)
     per_tier = 2 ** bits // 2
     if count > per_tier:
