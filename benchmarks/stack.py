@@ -28,7 +28,7 @@ Columns:
 
 - seconds: wall clock of the ansible-playbook process (start to exit, so it includes Python
   start-up, inventory and playbook parsing), through the proxy, which adds a few milliseconds
-  per call (see RecordingProxy); the row "no-op re-run, straight to the emulator" (skip it
+  per call (it answers with TCP_NODELAY); the row "no-op re-run, straight to the emulator" (skip it
   with --no-direct) runs the no-op once more without the proxy, to show how much;
 - tasks: task starts, counted by the callback ``benchmarks/callback_plugins/fozzy_bench_timeline``:
   every task the strategy started for the host, whatever its result (ok, changed, skipped or
@@ -76,21 +76,6 @@ DIRECT = "no-op re-run, straight to the emulator"
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from aws_fault_proxy import FaultPlan, FaultProxy  # noqa: E402
-
-
-class RecordingProxy(FaultProxy):
-    """The recording proxy with TCP_NODELAY on the connections from the SDK.
-
-    Its handler writes an answer's headers and body in two writes; with Nagle's algorithm the
-    body then waits for the SDK's delayed ACK, about 40 ms on every call (3 s on a no-op, 9 s on
-    a build from empty). Without it the proxy adds a few milliseconds per call.
-    """
-
-    def _handler_class(self):
-        class Handler(super()._handler_class()):
-            disable_nagle_algorithm = True
-
-        return Handler
 
 
 class Run:
@@ -227,7 +212,7 @@ def measure(inventory, acm_wait, rows, describe):
     subprocess.run(EMULATOR + ["start", "--port", port], check=True, env=env, capture_output=True)
     upstream = f"http://127.0.0.1:{port}"
     workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"fozzy-bench-{port}-"))
-    proxy = RecordingProxy(upstream).start()
+    proxy = FaultProxy(upstream).start()
     results, described = {}, None
     try:
         common = ["-e", f"outputs_file={workdir / 'outputs.json'}"]

@@ -273,6 +273,9 @@ class FaultProxy:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # An answer's headers and body are two writes: with Nagle's algorithm the body waits
+            # for the client's delayed ACK, about 40 ms on every call.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):  # quiet: the record says what happened
                 pass
