@@ -449,7 +449,10 @@ class CertificateRequest:
                 )
             return cert["Status"] == "ISSUED", cert
 
-        return self.bounded(check, f"certificate {arn} to be ISSUED", lambda c: f"status {c['Status']}; are the validation records in DNS?")
+        # A short, even poll: ACM issues a certificate seconds after its validation records resolve,
+        # and the deploy waits on it (a growing pause would notice it up to 15 s late).
+        return self.bounded(check, f"certificate {arn} to be ISSUED",
+                            lambda c: f"status {c['Status']}; are the validation records in DNS?", max_delay=5.0)
 
     def wait_until_released(self, cert):
         """The certificate once nothing uses it, else as last seen after O(wait_timeout).
@@ -469,9 +472,9 @@ class CertificateRequest:
         except WaitTimeoutError as e:
             return e.last
 
-    def bounded(self, check, what, describe):
+    def bounded(self, check, what, describe, max_delay=15.0):
         try:
-            return wait_for(check, self.module.params["wait_timeout"], what, describe=describe)
+            return wait_for(check, self.module.params["wait_timeout"], what, describe=describe, max_delay=max_delay)
         except WaitTimeoutError as e:
             extra = {}
             if e.last:

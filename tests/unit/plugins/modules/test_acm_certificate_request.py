@@ -490,6 +490,14 @@ def test_wait_timeout_fails_with_a_clear_message(acm, run, fake_time):
     assert sum(fake_time.sleeps) == 120
 
 
+def test_the_issue_wait_polls_at_most_5_seconds_apart(acm, run, fake_time):
+    # the deploy waits on the certificate: a growing pause would notice the issue late
+    run(**BASE, wait=True, wait_timeout=120)
+
+    assert max(fake_time.sleeps) == 5
+    assert sum(fake_time.sleeps) == 120
+
+
 def test_certificate_failing_during_wait_is_reported(acm, backend, run, monkeypatch, fake_time):
     with_failure_reason(monkeypatch, "CAA_ERROR")
     advance = fake_time.sleep
