@@ -11,6 +11,8 @@ import ipaddress
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.rules.vpc import az_count_problems
+
 TIERS = ("public", "private")
 
 
@@ -132,9 +134,6 @@ def vpc_availability_zones(region_azs, count):
 
     Fails with the message of the vpc rule (plugin_utils/rules/vpc.py) when the region has fewer.
     """
-    # Imported here: the rules module imports this one (through the validation filters).
-    from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.rules.vpc import az_count_problems
-
     zones = sorted(region_azs or ())
     problems = az_count_problems(count, zones)
     if problems:
