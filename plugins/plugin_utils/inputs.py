@@ -121,6 +121,12 @@ def as_int(value):
         return None
 
 
+def within(value, lowest, highest):
+    """Whether ``value`` is a whole number from ``lowest`` to ``highest``."""
+    number = as_int(value)
+    return number is not None and lowest <= number <= highest
+
+
 def check(scopes, inputs):
     """Every problem the rules of ``scopes`` find in ``inputs``, in order, without repeats."""
     problems = []
@@ -145,12 +151,13 @@ def report(problems, subject="Preflight"):
 
 def preflight_result(caller, facts, inputs):
     """What preflight hands on: the account, the region's zones and the hosted zone's id."""
-    zone = inputs.get("fozzy_hosted_zone_name", "").rstrip(".") + "."
-    zone_ids = [found["Id"].rsplit("/", 1)[-1] for found in facts.get("hosted_zones") or ()
-                if found.get("Name") == zone and not (found.get("Config") or {}).get("PrivateZone")]
+    from ansible_collections.inboxwine.fozzy.plugins.filter.dns import public_zone_ids
+
+    zone = inputs.get("fozzy_hosted_zone_name", "").rstrip(".")
+    zone_ids = public_zone_ids(facts.get("hosted_zones"), zone)
     return {
         "aws_account_id": caller.get("account", ""),
         "availability_zones": sorted(facts.get("availability_zones") or ()),
         "hosted_zone_id": zone_ids[0] if len(zone_ids) == 1 else "",
-        "hosted_zone_name": zone.rstrip("."),
+        "hosted_zone_name": zone,
     }

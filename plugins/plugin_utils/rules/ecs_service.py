@@ -11,7 +11,7 @@ import re
 
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import capacity_provider_strategy_problems
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import image_reference_problems
-from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import STACK, as_int, not_allowed, rule, show, together
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import STACK, as_int, not_allowed, rule, show, together, within
 
 ROLE = "ecs_service"
 
@@ -46,11 +46,6 @@ def present(function):
         return function(inputs) if inputs.get("ecs_service_state", "present") == "present" else ()
 
     return checked
-
-
-def _within(value, low, high):
-    number = as_int(value)
-    return number is not None and low <= number <= high
 
 
 def _at_least(value, low):
@@ -117,12 +112,12 @@ def image_without_ecr_repository(inputs):
 @present
 def stop_and_graceful_timeouts(inputs):
     stop, graceful = inputs["ecs_service_stop_timeout"], inputs["ecs_service_gunicorn_graceful_timeout"]
-    if not _within(stop, 2, 120):
+    if not within(stop, 2, 120):
         yield not_allowed("ecs_service_stop_timeout", stop, "use 2 to 120 seconds (the Fargate maximum).")
     if not _at_least(graceful, 1):
         yield not_allowed("ecs_service_gunicorn_graceful_timeout", graceful, "use 1 second or more, shorter than"
                           " ecs_service_stop_timeout.")
-    elif _within(stop, 2, 120) and as_int(graceful) >= as_int(stop):
+    elif within(stop, 2, 120) and as_int(graceful) >= as_int(stop):
         yield together([("ecs_service_gunicorn_graceful_timeout", graceful), ("ecs_service_stop_timeout", stop)],
                        "the graceful timeout must be shorter than the stop timeout, or ECS kills workers still"
                        " finishing requests.")
@@ -169,11 +164,11 @@ def counts(inputs):
 @present
 def deployment_percents(inputs):
     low, high = inputs["ecs_service_min_healthy_percent"], inputs["ecs_service_max_percent"]
-    if not _within(low, 0, 100):
+    if not within(low, 0, 100):
         yield not_allowed("ecs_service_min_healthy_percent", low, "use 0 to 100 (percent of the desired count).")
-    if not _within(high, 100, 400):
+    if not within(high, 100, 400):
         yield not_allowed("ecs_service_max_percent", high, "use 100 to 400 (percent of the desired count).")
-    if _within(low, 0, 100) and _within(high, 100, 400) and as_int(low) >= as_int(high):
+    if within(low, 0, 100) and within(high, 100, 400) and as_int(low) >= as_int(high):
         yield together([("ecs_service_min_healthy_percent", low), ("ecs_service_max_percent", high)],
                        "the minimum healthy percent must be below the maximum percent, or a deployment cannot start"
                        " a new task.")
@@ -193,18 +188,18 @@ def circuit_breaker(inputs):
 @present
 def container_health_check(inputs):
     interval, timeout = inputs["ecs_service_health_check_interval"], inputs["ecs_service_health_check_timeout"]
-    if not _within(interval, 5, 300):
+    if not within(interval, 5, 300):
         yield not_allowed("ecs_service_health_check_interval", interval, "use 5 to 300 seconds.")
-    if not _within(timeout, 2, 60):
+    if not within(timeout, 2, 60):
         yield not_allowed("ecs_service_health_check_timeout", timeout, "use 2 to 60 seconds, below the interval.")
-    elif _within(interval, 5, 300) and as_int(timeout) >= as_int(interval):
+    elif within(interval, 5, 300) and as_int(timeout) >= as_int(interval):
         yield together([("ecs_service_health_check_timeout", timeout), ("ecs_service_health_check_interval", interval)],
                        "a health check must time out before the next one starts (timeout below the interval).")
     retries = inputs["ecs_service_health_check_retries"]
-    if not _within(retries, 1, 10):
+    if not within(retries, 1, 10):
         yield not_allowed("ecs_service_health_check_retries", retries, "use 1 to 10.")
     start = inputs["ecs_service_health_check_start_period"]
-    if not _within(start, 0, 300):
+    if not within(start, 0, 300):
         yield not_allowed("ecs_service_health_check_start_period", start, "use 0 to 300 seconds.")
 
 

@@ -5,7 +5,7 @@
 import re
 
 from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.checks import cidr_problems
-from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import as_int, not_allowed, rule
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import as_int, not_allowed, rule, within
 
 ROLE = "load_balancer"
 
@@ -29,11 +29,6 @@ RANGES = (
     ("load_balancer_deregistration_delay", 0, 3600, "use 0 to 3600 seconds (5 to 30 suit a short API)."),
     ("load_balancer_delete_timeout", 0, 3600, "use 0 to 3600 seconds."),
 )
-
-
-def _within(value, lowest, highest):
-    number = as_int(value)
-    return number is not None and lowest <= number <= highest
 
 
 def idle_timeout_problems(idle_timeout, keepalive, keepalive_variable="load_balancer_backend_keepalive"):
@@ -71,7 +66,7 @@ def names(inputs):
 def ranges(inputs):
     for variable, lowest, highest, allowed in RANGES:
         value = inputs.get(variable)
-        if value is not None and not _within(value, lowest, highest):
+        if value is not None and not within(value, lowest, highest):
             yield not_allowed(variable, value, allowed)
 
 
@@ -86,7 +81,7 @@ def health_check_path(inputs):
 def health_check_timeout(inputs):
     timeout = inputs["load_balancer_health_check_timeout"]
     interval = inputs["load_balancer_health_check_interval"]
-    if not (_within(timeout, 2, 120) and (as_int(interval) is None or as_int(timeout) < as_int(interval))):
+    if not (within(timeout, 2, 120) and (as_int(interval) is None or as_int(timeout) < as_int(interval))):
         yield not_allowed("load_balancer_health_check_timeout", timeout, "use 2 to 120 seconds, shorter than"
                           f" load_balancer_health_check_interval={interval}.")
 

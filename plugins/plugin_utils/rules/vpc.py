@@ -4,7 +4,7 @@
 
 import ipaddress
 
-from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import as_int, not_allowed, rule, together
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import as_int, not_allowed, rule, together, within
 
 # Prefix lengths AWS allows for a VPC and for a subnet.
 MIN_PREFIX, MAX_PREFIX = 16, 28
@@ -91,14 +91,14 @@ def name(inputs):
 @rule("vpc")
 def nat_gateway_wait_timeout(inputs):
     value = inputs["vpc_nat_gateway_wait_timeout"]
-    if not (as_int(value) is not None and 1 <= as_int(value) <= MAX_NAT_WAIT):
+    if not within(value, 1, MAX_NAT_WAIT):
         yield not_allowed("vpc_nat_gateway_wait_timeout", value, f"use 1 to {MAX_NAT_WAIT} seconds.")
 
 
 @rule("vpc")
 def release_wait_timeout(inputs):
     value = inputs["vpc_release_wait_timeout"]
-    if not (as_int(value) is not None and 1 <= as_int(value) <= MAX_NAT_WAIT):
+    if not within(value, 1, MAX_NAT_WAIT):
         yield not_allowed("vpc_release_wait_timeout", value, f"use 1 to {MAX_NAT_WAIT} seconds.")
 
 

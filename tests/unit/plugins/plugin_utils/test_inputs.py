@@ -77,3 +77,8 @@ def test_preflight_result_takes_the_public_zone_of_the_name():
                                      engine.Inputs({"fozzy_hosted_zone_name": "inbox.wine"}))
     assert result == {"aws_account_id": "123456789012", "availability_zones": ["a", "b"],
                       "hosted_zone_id": "ZPUBLIC", "hosted_zone_name": "inbox.wine"}
+
+
+@pytest.mark.parametrize("value, inside", [(5, True), ("300", True), (4, False), (301, False), ("x", False), (True, False)])
+def test_within(value, inside):
+    assert engine.within(value, 5, 300) is inside
