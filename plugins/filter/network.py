@@ -11,7 +11,11 @@ import ipaddress
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.rules.vpc import az_count_problems
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.rules.vpc import (
+    az_count_problems,
+    subnet_fit_problems,
+    vpc_cidr_problems,
+)
 
 TIERS = ("public", "private")
 
@@ -23,24 +27,14 @@ def subnet_plan(vpc_cidr, availability_zones, newbits=4):
     ones and the private tier starts at the second half, so adding an AZ later never
     moves an existing subnet.
     """
-    try:
-        network = ipaddress.IPv4Network(str(vpc_cidr), strict=True)
-    except ValueError as exc:
-        raise AnsibleFilterError(f"vpc_cidr: {vpc_cidr!r} is not an IPv4 network in CIDR notation ({exc})")
-    if not 16 <= network.prefixlen <= 28:
-        raise AnsibleFilterError(f"vpc_cidr: {vpc_cidr} has a /{network.prefixlen} prefix; AWS allows /16 to /28")
-    prefix = network.prefixlen + int(newbits)
-    if prefix > 28:
-        raise AnsibleFilterError(
-            f"vpc_subnet_newbits: /{network.prefixlen} + {newbits} gives /{prefix} subnets; AWS allows /16 to /28"
-        )
-    half = 2 ** int(newbits) // 2
     azs = list(availability_zones)
-    if len(azs) > half:
-        raise AnsibleFilterError(
-            f"vpc_subnet_newbits: {newbits} leaves room for {half} subnets per tier in {network}, "
-            f"but {len(azs)} availability zones were asked for"
-        )
+    # The vpc rules' checks (preflight reports the same problems before any change).
+    problems = vpc_cidr_problems(vpc_cidr) or subnet_fit_problems(vpc_cidr, len(azs), newbits)
+    if problems:
+        raise AnsibleFilterError(" ".join(problems))
+    network = ipaddress.IPv4Network(str(vpc_cidr), strict=True)
+    prefix = network.prefixlen + int(newbits)
+    half = 2 ** int(newbits) // 2
     subnets = list(network.subnets(new_prefix=prefix))
     plan = []
     for tier_index, tier in enumerate(TIERS):

@@ -288,3 +288,15 @@ def test_drift_of_one_subnet_tag_and_one_route_is_written_exactly():
     network = vpc_network(PLAN, SETTINGS, found)
     assert [entry["cidr"] for entry in network["subnets_to_write"]] == [PLAN[3]["cidr"]]
     assert [table["route_table_id"] for table in network["route_tables"]["to_write"]] == ["rtb-private-1"]
+
+
+@pytest.mark.parametrize("cidr, zones, bits, message", [
+    ("10.0.0.0/8", 2, 4, "vpc_cidr: 10.0.0.0/8 has a /8 prefix; AWS allows /16 to /28"),
+    ("10.0.0.1/16", 2, 4, "vpc_cidr: '10.0.0.1/16' is not an IPv4 network"),
+    ("10.0.0.0/26", 2, 4, "vpc_cidr=10.0.0.0/26 with vpc_subnet_newbits=4 is not allowed together: the subnets would be /30"),
+    ("10.0.0.0/16", 3, 2, "vpc_subnet_newbits=2 with vpc_az_count=3 is not allowed together"),
+])
+def test_a_plan_that_does_not_fit_fails_with_the_rules_message(cidr, zones, bits, message):
+    with pytest.raises(AnsibleFilterError) as failed:
+        subnet_plan(cidr, [f"eu-central-1{'abc'[i]}" for i in range(zones)], bits)
+    assert str(failed.value.message).startswith(message)
