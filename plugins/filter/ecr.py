@@ -13,20 +13,63 @@ from ansible.errors import AnsibleFilterError
 _CHECK_MODE_CREATE = "could not find repository"
 
 
-def ecr_lifecycle_policy(keep_images):
-    """The lifecycle policy that keeps the newest ``keep_images`` images, or None for 0 (no policy)."""
-    try:
-        keep = int(keep_images)
-    except (TypeError, ValueError):
-        raise AnsibleFilterError(f"ecr_lifecycle_policy: ecr_keep_images={keep_images!r} is not a whole number")
+# A release image is kept by the first rule, which "expires" only release images beyond this many.
+# It is ECR's default quota of images per repository (100,000 until raised), so in practice a repository
+# fills up before a release tag could ever expire.
+RELEASE_KEEP = 100000
+
+
+def ecr_lifecycle_policy(keep_images, release_tag_pattern="*.*.*", untagged_expire_days=7):
+    """The lifecycle policy of the repository, or None for ``keep_images`` 0 (no policy: keep everything).
+
+    Three rules, evaluated by ECR lowest priority number first:
+
+    1. images with a tag matching ``release_tag_pattern`` (``*`` wildcards): selected so that no
+       later rule can expire them ("an image that matches the tagging requirements of a rule cannot
+       be expired by a rule with a lower priority"); this rule itself expires only releases beyond
+       RELEASE_KEEP, which the repository cannot hold by default;
+    2. untagged images, ``untagged_expire_days`` days after they were pushed;
+    3. any other image beyond the newest ``keep_images`` (release images count towards the number
+       but are never expired by this rule; ECR wants the ``any`` rule last).
+    """
+    keep = _whole(keep_images, "ecr_keep_images")
+    days = _whole(untagged_expire_days, "ecr_untagged_expire_days")
     if keep <= 0:
         return None
-    return {"rules": [{
-        "rulePriority": 1,
-        "description": f"Keep the newest {keep} images",
-        "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep},
-        "action": {"type": "expire"},
-    }]}
+    pattern = str(release_tag_pattern or "")
+    if not pattern:
+        raise AnsibleFilterError("ecr_lifecycle_policy: ecr_release_tag_pattern is empty")
+    return {"rules": [
+        {
+            "rulePriority": 1,
+            "description": f"Keep release images (a tag matching {pattern})",
+            "selection": {"tagStatus": "tagged", "tagPatternList": [pattern],
+                          "countType": "imageCountMoreThan", "countNumber": RELEASE_KEEP},
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "description": f"Expire untagged images {days} days after their push",
+            "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
+                          "countNumber": days},
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 3,
+            "description": f"Expire other images beyond the newest {keep}",
+            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep},
+            "action": {"type": "expire"},
+        },
+    ]}
+
+
+def _whole(value, name):
+    if isinstance(value, bool):
+        value = None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise AnsibleFilterError(f"ecr_lifecycle_policy: {name}={value!r} is not a whole number")
 
 
 def ecr_problem(result, name, encryption="AES256", kms_key="", check_mode=False):

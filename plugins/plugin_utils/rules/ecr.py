@@ -1,18 +1,23 @@
 # Copyright: Inbox Wine
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Rules of the ecr role's inputs (repository name, lifecycle policy, encryption).
+"""Rules of the ecr role's inputs (repository name, lifecycle policy, release tag pattern, encryption).
 
 With ``ecr_enabled`` false the role makes nothing, so none of its inputs is checked.
 """
 
 import re
 
-from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import as_int, not_allowed, rule
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import as_int, not_allowed, rule, within
 
 ROLE = "ecr"
 
 # ECR repository names: path parts of lower case letters and digits joined by . _ -
 REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+# A lifecycle policy's tag pattern: the characters of an image tag (letters, digits, _ . -) and the
+# wildcard *, at most 4 wildcards (AWS: "a maximum of 4 wildcards (*) per string"), 128 characters at
+# most (the longest tag); a tag cannot start with . or -.
+TAG_PATTERN = re.compile(r"^[A-Za-z0-9_*][A-Za-z0-9_.*-]{0,127}$")
+MAX_WILDCARDS = 4
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$")
 
 
@@ -47,3 +52,24 @@ def encryption(inputs):
     elif kind != "KMS" and key:
         yield (f"ecr_kms_key={key} is not allowed with ecr_encryption={kind}: AES256 takes no key;"
                ' set ecr_encryption to KMS or ecr_kms_key to "".')
+
+
+@rule(ROLE)
+def release_tag_pattern(inputs):
+    """The pattern of the tags the lifecycle policy never expires (only used with a policy)."""
+    pattern = inputs["ecr_release_tag_pattern"]
+    if not _enabled(inputs) or as_int(inputs.get("ecr_keep_images", 30)) == 0:
+        return
+    text = "" if pattern is None else str(pattern)
+    if not TAG_PATTERN.match(text) or text.count("*") > MAX_WILDCARDS:
+        yield not_allowed("ecr_release_tag_pattern", pattern,
+                          "use one ECR tag pattern of 1 to 128 letters, digits and _ . - (not starting with . or -)"
+                          f" with at most {MAX_WILDCARDS} * wildcards (each matches any characters), such as *.*.* for"
+                          " semantic versions or v*.*.* or release-*.")
+
+
+@rule(ROLE)
+def untagged_expire_days(inputs):
+    days = inputs["ecr_untagged_expire_days"]
+    if _enabled(inputs) and not within(days, 1, 3650):
+        yield not_allowed("ecr_untagged_expire_days", days, "use 1 to 3650 days.")

@@ -8,7 +8,11 @@ GOOD = {
     "ecr_state": "present", "ecr_enabled": True, "ecr_repository_name": "fozzy-api",
     "ecr_image_tag_mutability": "IMMUTABLE", "ecr_scan_on_push": True, "ecr_encryption": "AES256",
     "ecr_kms_key": "", "ecr_keep_images": 30, "ecr_force_absent": False,
+    "ecr_release_tag_pattern": "*.*.*", "ecr_untagged_expire_days": 7,
 }
+PATTERN_RULE = ("is not allowed: use one ECR tag pattern of 1 to 128 letters, digits and _ . - (not starting with . or -)"
+                " with at most 4 * wildcards (each matches any characters), such as *.*.* for semantic versions or"
+                " v*.*.* or release-*.")
 
 
 def problems(**changes):
@@ -19,6 +23,11 @@ def problems(**changes):
     {},
     {"ecr_repository_name": "team/fozzy_api.v2", "ecr_keep_images": 0},
     {"ecr_keep_images": 10000},
+    {"ecr_release_tag_pattern": "v*.*.*", "ecr_untagged_expire_days": 1},
+    {"ecr_release_tag_pattern": "*-*.*.*", "ecr_untagged_expire_days": 3650},
+    {"ecr_release_tag_pattern": "release_" + "x" * 120},
+    # no lifecycle policy: the pattern is not used
+    {"ecr_keep_images": 0, "ecr_release_tag_pattern": ""},
     {"ecr_encryption": "KMS", "ecr_kms_key": KEY},
     # disabled: nothing of the role is used, so nothing is checked
     {"ecr_enabled": False, "ecr_repository_name": "Fozzy_API", "ecr_encryption": "KMS"},
@@ -44,6 +53,14 @@ def test_good_inputs_have_no_problem(changes):
     ({"ecr_kms_key": KEY},
      f"ecr_kms_key={KEY} is not allowed with ecr_encryption=AES256: AES256 takes no key; set ecr_encryption to KMS or"
      ' ecr_kms_key to "".'),
+    ({"ecr_release_tag_pattern": "*.*.*.*.*"}, "ecr_release_tag_pattern=*.*.*.*.* " + PATTERN_RULE),
+    ({"ecr_release_tag_pattern": ""}, "ecr_release_tag_pattern= " + PATTERN_RULE),
+    ({"ecr_release_tag_pattern": "v[0-9]*"}, "ecr_release_tag_pattern=v[0-9]* is not allowed"),
+    ({"ecr_release_tag_pattern": ".*"}, "ecr_release_tag_pattern=.* is not allowed"),
+    ({"ecr_release_tag_pattern": "1.*, 2.*"}, "ecr_release_tag_pattern=1.*, 2.* is not allowed"),
+    ({"ecr_release_tag_pattern": "r" * 129}, "ecr_release_tag_pattern=rrr"),
+    ({"ecr_untagged_expire_days": 0}, "ecr_untagged_expire_days=0 is not allowed: use 1 to 3650 days."),
+    ({"ecr_untagged_expire_days": 3651}, "ecr_untagged_expire_days=3651 is not allowed"),
 ])
 def test_each_bad_input_is_named_with_its_value(changes, message):
     found = problems(**changes)
