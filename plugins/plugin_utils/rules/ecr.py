@@ -7,6 +7,7 @@ With ``ecr_enabled`` false the role makes nothing, so none of its inputs is chec
 
 import re
 
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.checks import tag_problems
 from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import as_int, not_allowed, rule, within
 
 ROLE = "ecr"
@@ -73,3 +74,11 @@ def untagged_expire_days(inputs):
     days = inputs["ecr_untagged_expire_days"]
     if _enabled(inputs) and not within(days, 1, 3650):
         yield not_allowed("ecr_untagged_expire_days", days, "use 1 to 3650 days.")
+
+
+@rule(ROLE)
+def repository_tags(inputs):
+    """ecr_tags against AWS's tag limits, unless it is fozzy_tags (whose own rule reports it)."""
+    tags = inputs.get("ecr_tags")
+    if _enabled(inputs) and tags is not None and tags != inputs.get("fozzy_tags"):
+        yield from tag_problems(tags, "ecr_tags", added=())
