@@ -454,3 +454,52 @@ def apply():
     _acm_token_of_a_deleted_certificate()
     _acm_key_algorithm_as_aws_answers_it()
     _ecs_task_definition_by_family_is_the_latest_active()
+    _ecr_lifecycle_policy_refused_like_aws()
+
+
+def _ecr_lifecycle_policy_refused_like_aws():
+    """PutLifecyclePolicy refuses what AWS's lifecycle policy rules forbid ("Lifecycle policy
+    properties in Amazon ECR"): a `tagged` rule without tagPatternList or tagPrefixList, an
+    `untagged` rule with one, more than 4 `*` wildcards in a pattern, two rules of the same
+    rulePriority, an `any` rule that is not the last (highest rulePriority), more than one
+    `untagged` rule, countUnit other than with sinceImagePushed. moto checks only the property
+    names and values, so a policy AWS refuses would pass every emulator test."""
+    import json
+
+    from moto.ecr.exceptions import InvalidParameterException
+    from moto.ecr.policy_validation import EcrLifecyclePolicyValidator
+
+    original = EcrLifecyclePolicyValidator.validate
+    if getattr(original, "_fozzy_patched", False):
+        return
+
+    def refuse(message):
+        raise InvalidParameterException(EcrLifecyclePolicyValidator.INVALID_PARAMETER_ERROR_MESSAGE + message + "'")
+
+    def validate(self):
+        original(self)
+        rules = json.loads(self._policy_text)["rules"]
+        priorities = [rule["rulePriority"] for rule in rules]
+        if len(set(priorities)) != len(priorities):
+            refuse("rulePriority must be unique")
+        untagged = 0
+        for rule in rules:
+            selection = rule["selection"]
+            status = selection["tagStatus"]
+            lists = [name for name in ("tagPatternList", "tagPrefixList") if selection.get(name)]
+            if status == "tagged" and not lists:
+                refuse("tagPatternList or tagPrefixList is required when tagStatus is tagged")
+            if status != "tagged" and lists:
+                refuse(f"{lists[0]} is not allowed when tagStatus is {status}")
+            if any(pattern.count("*") > 4 for pattern in selection.get("tagPatternList") or []):
+                refuse("a tagPatternList entry has more than 4 wildcards")
+            if status == "any" and rule["rulePriority"] != max(priorities):
+                refuse("the rule with tagStatus any must have the highest rulePriority")
+            if ("countUnit" in selection) != (selection["countType"] == "sinceImagePushed"):
+                refuse("countUnit is required with sinceImagePushed and not allowed otherwise")
+            untagged += status == "untagged"
+        if untagged > 1:
+            refuse("only one rule may select untagged images")
+
+    validate._fozzy_patched = True
+    EcrLifecyclePolicyValidator.validate = validate

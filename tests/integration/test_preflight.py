@@ -82,6 +82,10 @@ BAD_INPUTS = [
     ("repository-name", ["ecr_repository_name=Fozzy_API"],
      "ecr_repository_name=Fozzy_API is not allowed: use 2 to 256 lower case letters"),
     ("kms-without-key", ["ecr_encryption=KMS"], "ecr_kms_key= is not allowed with ecr_encryption=KMS: use the full key ARN"),
+    ("release-pattern-wildcards", ["ecr_release_tag_pattern=*.*.*.*.*"],
+     "ecr_release_tag_pattern=*.*.*.*.* is not allowed: use one ECR tag pattern of 1 to 128 letters, digits and _ . -"
+     " (not starting with . or -) with at most 4 * wildcards"),
+    ("untagged-expiry-0", ["ecr_untagged_expire_days=0"], "ecr_untagged_expire_days=0 is not allowed: use 1 to 3650 days."),
     # --- load_balancer: port range, health-check path, timeouts, CIDRs
     ("alb-health-path", ["load_balancer_health_check_path=health"],
      'load_balancer_health_check_path=health is not allowed: use a path starting with "/"'),
@@ -167,7 +171,8 @@ INTERACTING = [
     # the Fargate rule reads ecs_service_cpu and ecs_service_memory together
     ("Fargate size", {"fargate-4096-4096", "fargate-256-4096", "fargate-8192-step", "fargate-cpu"}),
     # ecr_enabled=false (the image inputs) switches the ecr role's checks off
-    ("ecr_enabled", {"image-syntax", "image-latest", "repository-name", "kms-without-key"}),
+    ("ecr_enabled", {"image-syntax", "image-latest", "repository-name", "kms-without-key", "release-pattern-wildcards",
+                     "untagged-expiry-0"}),
     # min <= desired <= max reads all three
     ("autoscaling bounds", {"min-above-max", "desired-above-max"}),
     # fozzy_name and fozzy_environment make the derived names (load balancer, target group, cluster, ...)
@@ -184,8 +189,9 @@ RUNS = {
                 "san-outside-zone", "alb-port-range"],
     "batch-4": ["subnets-too-small", "fargate-cpu", "kms-without-key", "cpu-target-101", "key-algorithm-choice",
                 "alb-idle-above-keepalive"],
-    "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore", "alb-idle-above-backend-keepalive"],
-    "batch-6": ["az-count-above-region", "environment-variable-name", "environment-upper-case"],
+    "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore", "alb-idle-above-backend-keepalive",
+                "release-pattern-wildcards"],
+    "batch-6": ["az-count-above-region", "environment-variable-name", "environment-upper-case", "untagged-expiry-0"],
     "batch-7": ["nat-mode-choice", "arm64-on-spot"],
     "batch-8": ["subnets-do-not-fit"],
     "region-empty": ["region-empty"],
