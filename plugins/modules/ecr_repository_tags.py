@@ -32,7 +32,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - Nothing is tagged or untagged; RV(changed), RV(tags) and the diff say what a real run would do.
+      - Nothing is tagged or untagged; C(changed), RV(tags) and the diff say what a real run would do.
   diff_mode:
     support: full
     details:

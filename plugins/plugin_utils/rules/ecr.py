@@ -7,7 +7,7 @@ With ``ecr_enabled`` false the role makes nothing, so none of its inputs is chec
 
 import re
 
-from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.checks import tag_problems
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.checks import MAX_TAGS, tag_problems
 from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import as_int, not_allowed, rule, within
 
 ROLE = "ecr"
@@ -78,7 +78,14 @@ def untagged_expire_days(inputs):
 
 @rule(ROLE)
 def repository_tags(inputs):
-    """ecr_tags against AWS's tag limits, unless it is fozzy_tags (whose own rule reports it)."""
+    """ecr_tags against AWS's tag limits. A tag it shares with fozzy_tags (its default; the inventories
+    derive it from fozzy_tags) is reported by the rule of fozzy_tags, not twice."""
     tags = inputs.get("ecr_tags")
-    if _enabled(inputs) and tags is not None and tags != inputs.get("fozzy_tags"):
-        yield from tag_problems(tags, "ecr_tags", added=())
+    if not _enabled(inputs) or not isinstance(tags, dict):
+        return
+    shared = inputs.get("fozzy_tags")
+    shared = shared if isinstance(shared, dict) else {}
+    if len(tags) > MAX_TAGS:
+        yield f"ecr_tags has {len(tags)} tags, which is not allowed: AWS allows {MAX_TAGS} tags per repository."
+    own = {key: value for key, value in tags.items() if key not in shared or shared[key] != value}
+    yield from (problem for problem in tag_problems(own, "ecr_tags", added=()) if not problem.startswith("ecr_tags has "))

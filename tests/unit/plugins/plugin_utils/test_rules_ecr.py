@@ -65,3 +65,16 @@ def test_good_inputs_have_no_problem(changes):
 def test_each_bad_input_is_named_with_its_value(changes, message):
     found = problems(**changes)
     assert len(found) == 1 and found[0].startswith(message), found
+
+
+def test_ecr_tags_report_only_what_fozzy_tags_does_not():
+    long = "p" * 257
+    fozzy = {"Project": long, "Environment": "production"}
+    found = engine.check(["ecr"], engine.Inputs(dict(GOOD, fozzy_tags=fozzy,
+                                                      ecr_tags=dict(fozzy, Environment="shared"))))
+    assert found == []
+    found = problems(fozzy_tags={"Project": "fozzy"}, ecr_tags={"Project": "fozzy", "aws:owner": "x", "Team": long})
+    assert found == ["ecr_tags key 'aws:owner' is not allowed: keys starting with aws: are reserved for AWS.",
+                     f"ecr_tags[Team]={long[:40]}... (257 characters) is not allowed: use at most 256 characters."]
+    found = problems(fozzy_tags={}, ecr_tags={f"K{i}": "v" for i in range(51)})
+    assert found == ["ecr_tags has 51 tags, which is not allowed: AWS allows 50 tags per repository."]
