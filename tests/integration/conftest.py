@@ -123,6 +123,7 @@ def stack_counts(emulator):
                 if s.get("status") == "ACTIVE"]
     scaling = emulator.client("application-autoscaling")
     route53 = emulator.client("route53")
+    ecr = emulator.client("ecr")
     records = [r for z in route53.list_hosted_zones()["HostedZones"]
                for r in route53.list_resource_record_sets(HostedZoneId=z["Id"])["ResourceRecordSets"]
                if r["Type"] not in ("NS", "SOA")]
@@ -149,6 +150,9 @@ def stack_counts(emulator):
         "scalable_targets": len(scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]),
         "scaling_policies": len(scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]),
         "dns_records": sorted(r["Type"] for r in records),
+        # the keys of each ECR repository's tags (tags are written after the repository is converged)
+        "repository_tag_keys": [sorted(t["Key"] for t in ecr.list_tags_for_resource(resourceArn=r["repositoryArn"])["tags"])
+                                for r in ecr.describe_repositories()["repositories"]],
     }
 
 
@@ -164,6 +168,7 @@ def clean_build_counts(nat_gateway_mode="single", az_count=2):
         "clusters": 1, "services": 1, "task_definitions": 1, "iam_roles": 2, "log_groups": 1,
         "scalable_targets": 1, "scaling_policies": 1,
         "dns_records": ["A", "AAAA", "CNAME"],  # the alias records and the certificate's validation record
+        "repository_tag_keys": [["Environment", "ManagedBy", "Project"]],  # fozzy-api, tagged ecr_tags
     }
 
 
