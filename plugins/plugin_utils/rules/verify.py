@@ -24,7 +24,7 @@ def _outside(inputs, name, low, high, unit=""):
     value = inputs[name]
     number = _number(value)
     if number is None or not low <= number <= high:
-        yield not_allowed(name, value, f"use a number from {low:g} to {high:g}{unit}.")
+        yield not_allowed(name, value, f"use a number from {low:.15g} to {high:.15g}{unit}.")
 
 
 def _url_problem(name, value, scheme, example):
@@ -33,7 +33,7 @@ def _url_problem(name, value, scheme, example):
             return None
     except ValueError:
         pass
-    return not_allowed(name, value, f"use a {scheme}:// URL such as {example}.")
+    return not_allowed(name, value, f"use an {scheme}:// URL such as {example}.")
 
 
 @rule("verify")
@@ -81,6 +81,6 @@ def objectives(inputs):
     least, rate = _number(inputs["verify_min_rps"]), _number(inputs.get("verify_load_rate"))
     if least is None or least < 0:
         yield not_allowed("verify_min_rps", inputs["verify_min_rps"], "use 0 or more requests per second.")
-    elif rate and least > rate:
-        yield together((("verify_min_rps", least), ("verify_load_rate", rate)),
+    elif rate is not None and rate > 0 and least > rate:
+        yield together((("verify_min_rps", inputs["verify_min_rps"]), ("verify_load_rate", inputs["verify_load_rate"])),
                        "the run sends at most verify_load_rate requests per second, so verify_min_rps must not be above it.")
