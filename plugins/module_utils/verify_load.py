@@ -10,6 +10,9 @@ Python (``sys.executable``), gets its settings as JSON on stdin, prints its figu
 stdout and is gone when the run ends. Its code is the RUNNER string below (a module shipped
 to a target as a zip or through Mitogen has no file of its own to start).
 
+The first second (a fifth of a shorter run) warms up: its requests count against the total
+but not in the figures, which describe the steady state (users started, connections open).
+
 Every bound is enforced in the child and again here: the duration (the child is killed after
 duration + a grace period), the number of users, the request rate, the total requests. Requests
 go only to ``base_url`` with the given paths; redirects are not followed, so the run never
@@ -79,9 +82,15 @@ def on_request(**kwargs):
         gevent.spawn(runner.quit)
 
 environment.events.request.add_listener(on_request)
-started = time.monotonic()
 runner.start(users, spawn_rate=max(users * 4, 1))
-gevent.spawn_later(config["duration"], runner.quit)
+# The first requests (users starting, connections and TLS sessions opening) are not counted:
+# the figures are of the steady state. They still count against max_requests.
+warmup = min(1.0, config["duration"] * 0.2)
+gevent.sleep(warmup)
+environment.stats.reset_all()
+status.clear()
+started = time.monotonic()
+gevent.spawn_later(config["duration"] - warmup, runner.quit)
 runner.greenlet.join()
 elapsed = time.monotonic() - started
 total = environment.stats.total

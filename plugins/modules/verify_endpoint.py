@@ -233,7 +233,7 @@ def dns_check(module, url_host, port, resolve):
         return verify.check("dns", None, "skipped: no stack to compare with (dns not given)")
     domain = settings["domain_name"].rstrip(".").lower()
     if url_host != domain:
-        return verify.check("dns", None, f"skipped: the URL's host {url_host} is not the stack's domain {domain}")
+        return verify.check("dns", None, f"skipped: the host of the URL, {url_host}, is not the stack domain {domain}")
     zone_name = settings["hosted_zone_name"].rstrip(".").lower() + "."
     try:
         route53 = aws_client(module, "route53")
@@ -319,8 +319,13 @@ def main():
         try:
             figures = run_load(base, params["load_paths"], load["duration"], load["users"], load["rate"],
                                load["max_requests"], params["ca_bundle"], resolve, timeout)
-            checks.append(verify.check("load", True, f"{figures['requests']} requests in {figures['duration_s']} s,"
-                                       f" {load['users']} users, rate cap {load['rate']:g}/s"))
+            if figures["requests"]:
+                checks.append(verify.check("load", True, f"{figures['requests']} requests in {figures['duration_s']} s,"
+                                           f" {load['users']} users, rate cap {load['rate']:g}/s"))
+            else:
+                checks.append(verify.check("load", False, f"no request was answered within the run's {load['duration']:g} s"
+                                           f" (each may take {timeout:g} s): the endpoint is too slow or does not answer"))
+                figures = {}
         except LoadError as exc:
             checks.append(verify.check("load", False, str(exc)))
 

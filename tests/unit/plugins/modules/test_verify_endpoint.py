@@ -67,8 +67,8 @@ def test_dns_is_skipped_for_another_host(run, tmp_path):
         result = run(url=f"https://fozzy-api.inbox.test:{port}", ca_bundle=bundle, resolve=["fozzy-api.inbox.test:*:127.0.0.1"],
                      dns={"domain_name": DOMAIN, "hosted_zone_name": "inbox.wine", "load_balancer_name": "x"},
                      load={"enabled": False}, fail_on_problems=False)
-    assert result["checks"][0] == {"name": "dns", "passed": None, "detail": "skipped: the URL's host fozzy-api.inbox.test"
-                                   " is not the stack's domain fozzy-api.inbox.wine"}
+    assert result["checks"][0] == {"name": "dns", "passed": None, "detail": "skipped: the host of the URL,"
+                                   " fozzy-api.inbox.test, is not the stack domain fozzy-api.inbox.wine"}
     assert result["checks"][-1]["passed"] is None and result["failed"] is False
 
 
