@@ -20,11 +20,16 @@ def _number(value):
         return None
 
 
+def _plain(value):
+    """A whole float as the int a user typed (the argument spec made 100 into 100.0)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _outside(inputs, name, low, high, unit=""):
     value = inputs[name]
     number = _number(value)
     if number is None or not low <= number <= high:
-        yield not_allowed(name, value, f"use a number from {low:.15g} to {high:.15g}{unit}.")
+        yield not_allowed(name, _plain(value), f"use a number from {low:.15g} to {high:.15g}{unit}.")
 
 
 def _url_problem(name, value, scheme, example):
@@ -77,10 +82,10 @@ def objectives(inputs):
     yield from _outside(inputs, "verify_slo_max_error_rate", 0, 1, " (a share: 0.01 is 1 %)")
     p95 = _number(inputs["verify_slo_p95_ms"])
     if p95 is None or p95 <= 0:
-        yield not_allowed("verify_slo_p95_ms", inputs["verify_slo_p95_ms"], "use a latency above 0 ms, like 1000.")
+        yield not_allowed("verify_slo_p95_ms", _plain(inputs["verify_slo_p95_ms"]), "use a latency above 0 ms, like 1000.")
     least, rate = _number(inputs["verify_min_rps"]), _number(inputs.get("verify_load_rate"))
     if least is None or least < 0:
-        yield not_allowed("verify_min_rps", inputs["verify_min_rps"], "use 0 or more requests per second.")
+        yield not_allowed("verify_min_rps", _plain(inputs["verify_min_rps"]), "use 0 or more requests per second.")
     elif rate is not None and rate > 0 and least > rate:
-        yield together((("verify_min_rps", inputs["verify_min_rps"]), ("verify_load_rate", inputs["verify_load_rate"])),
+        yield together((("verify_min_rps", _plain(least)), ("verify_load_rate", _plain(rate))),
                        "the run sends at most verify_load_rate requests per second, so verify_min_rps must not be above it.")

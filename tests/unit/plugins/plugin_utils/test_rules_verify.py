@@ -67,6 +67,11 @@ def test_objectives():
     assert problems(verify_min_rps=-2) == ["verify_min_rps=-2 is not allowed: use 0 or more requests per second."]
 
 
+def test_whole_numbers_read_as_typed():
+    assert problems(verify_load_users=500.0) == ["verify_load_users=500 is not allowed: use a number from 1 to 200."]
+    assert problems(verify_min_rps=100.0, verify_load_rate=50.0)[0].startswith("verify_min_rps=100 with verify_load_rate=50 ")
+
+
 def test_min_rps_above_the_rate_cap_cannot_be_met():
     assert problems(verify_min_rps=100) == [
         "verify_min_rps=100 with verify_load_rate=50 is not allowed together: the run sends at most verify_load_rate"
