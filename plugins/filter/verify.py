@@ -13,9 +13,9 @@ def verify_capacity_report(prices, rps_per_vcpu, task_vcpu, task_memory_gib, tas
     if not prices:
         return [f"capacity and cost: no price table for region {region or '?'} (roles/verify/files/prices_<region>.yml)"]
     try:
-        lines, _ = report(float(rps_per_vcpu), float(task_vcpu), float(task_memory_gib),
-                          {name: int(tasks[name]) for name in ("min", "desired", "max")}, float(target_rps),
-                          int(cpu_target), prices, float(avg_response_bytes or 0))
+        counts = {name: int(tasks[name]) for name in ("min", "desired", "max")}
+        lines = report(float(rps_per_vcpu), float(task_vcpu), float(task_memory_gib), counts, float(target_rps),
+                       int(cpu_target), prices, float(avg_response_bytes or 0))[0]
     except (KeyError, TypeError, ValueError) as exc:
         raise AnsibleFilterError(f"verify_capacity_report: the price table or the sizing lacks or has a bad {exc}")
     return lines

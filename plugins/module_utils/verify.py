@@ -113,7 +113,7 @@ def certificate_facts(der):
 def check_tls(url, resolve=(), ca_bundle=None, min_days=14, timeout=10.0, now=None):
     """The chain is valid for the host (CA bundle or the system's), the certificate expires in
     more than ``min_days`` days, the protocol negotiated is TLS 1.2 or newer."""
-    scheme, host, port, _ = split_url(url)
+    scheme, host, port, _path = split_url(url)
     if scheme != "https":
         return check("tls", False, f"{url} is not an https:// URL"), {}
     now = now or datetime.datetime.now(datetime.timezone.utc)
@@ -152,15 +152,15 @@ def check_tls(url, resolve=(), ca_bundle=None, min_days=14, timeout=10.0, now=No
 
 def check_redirect(http_url, https_url, resolve=(), timeout=10.0):
     """``http://`` answers 301 with a Location on ``https://`` and the same host."""
-    _, host, _, path = split_url(http_url)
-    _, https_host, https_port, _ = split_url(https_url)
+    path = split_url(http_url)[3]
+    https_host, https_port = split_url(https_url)[1:3]
     try:
         status, headers = get(http_url, resolve, timeout=timeout)
     except (OSError, ValueError, http.client.HTTPException) as exc:
         return check("redirect", False, f"{http_url} does not answer: {_describe_error(exc)}")
     location = headers.get("location", "")
     try:
-        scheme, target_host, target_port, _ = split_url(location) if location else ("", "", 0, "")
+        scheme, target_host, target_port = split_url(location)[:3] if location else ("", "", 0)
     except ValueError:
         scheme, target_host, target_port = "", "", 0
     if status != 301 or scheme != "https" or target_host != https_host or target_port != https_port:
@@ -171,7 +171,7 @@ def check_redirect(http_url, https_url, resolve=(), timeout=10.0):
 
 def check_health(url, resolve=(), ca_bundle=None, timeout=10.0):
     try:
-        status, _ = get(url, resolve, ca_bundle, timeout)
+        status = get(url, resolve, ca_bundle, timeout)[0]
     except (OSError, ValueError, http.client.HTTPException) as exc:
         return check("health", False, f"{url} does not answer: {_describe_error(exc)}")
     return check("health", status == 200, f"{url} answers {status}" + ("" if status == 200 else ", expected 200"))

@@ -11,7 +11,8 @@ stdout and is gone when the run ends. Its code is the RUNNER string below (a mod
 to a target as a zip or through Mitogen has no file of its own to start).
 
 The first second (a fifth of a shorter run) warms up: its requests count against the total
-but not in the figures, which describe the steady state (users started, connections open).
+(``sent``) but not in the figures, which describe the steady state (users started, connections
+open), unless the total was reached in the warm-up.
 
 Every bound is enforced in the child and again here: the duration (the child is killed after
 duration + a grace period), the number of users, the request rate, the total requests. Requests
@@ -86,10 +87,12 @@ runner.start(users, spawn_rate=max(users * 4, 1))
 # The first requests (users starting, connections and TLS sessions opening) are not counted:
 # the figures are of the steady state. They still count against max_requests.
 warmup = min(1.0, config["duration"] * 0.2)
-gevent.sleep(warmup)
-environment.stats.reset_all()
-status.clear()
 started = time.monotonic()
+gevent.sleep(warmup)
+if counted[0] < config["max_requests"]:  # a run that ended in its warm-up keeps its figures
+    environment.stats.reset_all()
+    status.clear()
+    started = time.monotonic()
 gevent.spawn_later(config["duration"] - warmup, runner.quit)
 runner.greenlet.join()
 elapsed = time.monotonic() - started
@@ -97,6 +100,7 @@ total = environment.stats.total
 errors = sorted(((error.occurrences, str(error.error)) for error in environment.stats.errors.values()), reverse=True)
 json.dump({
     "requests": total.num_requests,
+    "sent": counted[0],
     "failures": total.num_failures,
     "duration_s": round(elapsed, 2),
     "rps": round(total.num_requests / elapsed, 1) if elapsed else 0.0,
@@ -145,7 +149,7 @@ def run_load(base_url, paths, duration=10, users=10, rate=50, max_requests=2000,
             os.sched_setaffinity(0, set(cpus))
     try:
         child = subprocess.run([python or sys.executable, "-c", RUNNER], input=json.dumps(config), capture_output=True,
-                               text=True, timeout=settings["duration"] + timeout + 30, preexec_fn=preexec)
+                               text=True, check=False, timeout=settings["duration"] + timeout + 30, preexec_fn=preexec)
     except subprocess.TimeoutExpired:
         raise LoadError(f"the load run did not end within {settings['duration'] + timeout + 30:g} s") from None
     if child.returncode != 0:

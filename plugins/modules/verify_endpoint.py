@@ -292,7 +292,7 @@ def main():
     params = module.params
     try:
         resolve = verify.parse_resolve(params["resolve"])
-        scheme, host, port, _ = verify.split_url(params["url"])
+        scheme, host, port = verify.split_url(params["url"])[:3]
         if scheme != "https":
             raise ValueError(f"url={params['url']} must be an https:// URL")
         http_url = params["http_url"] or f"http://{host}/"

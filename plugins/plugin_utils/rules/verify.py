@@ -5,8 +5,8 @@
 import os
 
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.verify import parse_resolve, split_url
-from ansible_collections.inboxwine.fozzy.plugins.module_utils.verify_load import (MAX_DURATION, MAX_RATE, MAX_REQUESTS,
-                                                                                   MAX_USERS)
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.verify_load import MAX_DURATION, MAX_RATE
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.verify_load import MAX_REQUESTS, MAX_USERS
 from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import not_allowed, rule, together
 
 
