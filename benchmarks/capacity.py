@@ -164,14 +164,19 @@ def measure(app, rate, step, load_cpus, vcpus):
                        max_requests=1000000, cpus=load_cpus)
     health.wait()
     figures["health_ok"] = app.healthy()
-    figures["cpu_pct"] = round(100 * (app.cpu_seconds() - before) / ((time.monotonic() - started) * vcpus))
+    used = app.cpu_seconds() - before
+    figures["cpu_pct"] = round(100 * used / ((time.monotonic() - started) * vcpus))
+    # CPU the app spent per answered request (warm-up included on both sides): what a request costs,
+    # whatever else the machine runs
+    figures["cpu_ms_per_request"] = round(1000 * used / figures["sent"], 2) if figures["sent"] else None
     return figures
 
 
 def peak(app, step, objective, load_cpus, vcpus, log):
     """Highest offered rate served at that rate with P95 under the objective."""
     saturated = measure(app, 0, step, load_cpus, vcpus)
-    log(f"    as fast as 32 users go: {saturated['rps']:g} rps, P95 {saturated['p95_ms']} ms, CPU {saturated['cpu_pct']} %")
+    log(f"    as fast as 32 users go: {saturated['rps']:g} rps, P95 {saturated['p95_ms']} ms, CPU {saturated['cpu_pct']} %,"
+        f" {saturated['cpu_ms_per_request']} CPU ms per request")
 
     def fits(figures, rate):
         return figures["p95_ms"] is not None and figures["p95_ms"] < objective and figures["rps"] >= 0.95 * rate \
@@ -189,7 +194,8 @@ def peak(app, step, objective, load_cpus, vcpus, log):
         else:
             high = rate
         rate = (low + high) / 2 if low else high / 2
-    return best or {"offered": 0.0, "rps": 0.0, "p95_ms": None, "avg_bytes": saturated["avg_bytes"], "cpu_pct": 0}
+    best = best or {"offered": 0.0, "rps": 0.0, "p95_ms": None, "avg_bytes": saturated["avg_bytes"], "cpu_pct": 0}
+    return dict(best, cpu_ms=saturated["cpu_ms_per_request"])
 
 
 def main(argv=None):
@@ -244,10 +250,10 @@ def main(argv=None):
             results[(vcpus, name)] = best
 
     log("")
-    log(f"{'vCPU':<5} {'settings':<14} {'peak rps':>9} {'per vCPU':>9} {'P95 ms':>7} {'CPU %':>6}")
+    log(f"{'vCPU':<5} {'settings':<14} {'peak rps':>9} {'per vCPU':>9} {'P95 ms':>7} {'CPU %':>6} {'CPU ms/req':>11}")
     for (vcpus, name), best in results.items():
         log(f"{vcpus:<5} {name:<14} {best['offered']:>9.0f} {best['offered'] / vcpus:>9.0f} {str(best['p95_ms']):>7}"
-            f" {best['cpu_pct']:>6}")
+            f" {best['cpu_pct']:>6} {str(best['cpu_ms']):>11}")
     ratios = {}
     for vcpus in (1, 2):
         mine = {name: best["offered"] for (n, name), best in results.items() if n == vcpus}
@@ -259,6 +265,13 @@ def main(argv=None):
     rps_per_vcpu = default1["offered"]
     log(f"2 vCPU scale: {default2['offered'] / 2:.0f} rps per vCPU ({default2['offered'] / rps_per_vcpu:.2f} x the 1-vCPU"
         " peak; the load generator shares those 2 CPUs)" if rps_per_vcpu else "2 vCPU scale: no 1-vCPU peak")
+    cost = default1.get("cpu_ms")
+    if cost:
+        # M/M/1: P95 of the time in the system is ln(20) * S / (1 - utilisation), about 3 S / (1 - u)
+        utilisation = max(0.0, 1 - math.log(20) * cost / args.objective_ms)
+        log(f"CPU cost: {cost} ms per request, so a dedicated vCPU answers {1000 / cost:.0f} requests/s at 100 % CPU;"
+            f" a queue of one server (M/M/1) keeps P95 under {args.objective_ms:g} ms up to {utilisation:.0%} of that,"
+            f" {utilisation * 1000 / cost:.0f} requests/s per vCPU (an estimate free of this machine's contention)")
     at70 = default1.get("at70")
     p95_at_70 = at70["p95_ms"] if at70 else None
     if at70:
