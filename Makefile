@@ -17,7 +17,7 @@ GALAXY_VENV := .cache/galaxy-venv
 COLLECTION_VERSION := $(shell awk '/^version:/ {print $$2}' galaxy.yml)
 TARBALL := build/inboxwine-fozzy-$(COLLECTION_VERSION).tar.gz
 
-.PHONY: help venv lock lock-galaxy demo emulator-start emulator-stop emulator-reset test lint unit sanity galaxy role-docs integration molecule build bench clean
+.PHONY: help venv lock lock-galaxy demo emulator-start emulator-stop emulator-reset test lint unit sanity galaxy role-docs integration molecule build bench verify-local capacity clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -63,7 +63,7 @@ lint: venv ## yamllint and ansible-lint
 	$(BIN)/ansible-lint --offline
 
 unit: venv ## Unit tests (pytest, in-process moto, on both cores)
-	$(BIN)/python -m pytest tests/unit -n 2
+	$(BIN)/python -m pytest tests/unit examples/fozzy-api/tests -n 2
 
 sanity: venv ## ansible-test sanity on plugins/ with the local Python
 	bash scripts/sanity.sh
@@ -108,6 +108,14 @@ molecule: venv ## Molecule scenarios side by side: the whole stack against a pri
 
 bench: venv ## Time converge from empty, no-op and --check of the whole stack (prints figures)
 	$(BIN)/python benchmarks/stack.py $(BENCH_ARGS)
+
+verify-local: venv ## Run playbooks/verify.yml against a local stand-in (the reference app behind TLS on 127.0.0.1); extra arguments in VERIFY_ARGS
+	@$(BIN)/python scripts/local_endpoint.py start --state-dir .cache/local-endpoint >/dev/null; \
+	trap '$(BIN)/python scripts/local_endpoint.py stop --state-dir .cache/local-endpoint' EXIT; \
+	$(BIN)/ansible-playbook playbooks/verify.yml -i inventories/local -e @.cache/local-endpoint/verify_vars.json $(VERIFY_ARGS)
+
+capacity: venv ## Capacity and cost report of the reference app under the task definition's gunicorn settings (a benchmark, ~10 min)
+	$(BIN)/python benchmarks/capacity.py $(CAPACITY_ARGS)
 
 build: venv ## Build the collection tarball
 	$(BIN)/ansible-galaxy collection build --force --output-path build/

@@ -19,7 +19,8 @@ import importlib
 import json
 
 # Roles in the order a deploy uses them; their rules run (and report) in this order.
-ROLES = ("vpc", "certificate", "ecr", "load_balancer", "ecs_service", "autoscaling", "dns", "outputs")
+# verify is not a step of a deploy; it checks the endpoint afterwards (playbooks/verify.yml).
+ROLES = ("vpc", "certificate", "ecr", "load_balancer", "ecs_service", "autoscaling", "dns", "outputs", "verify")
 # Rules of the variables every role shares (fozzy_*), and rules between several roles.
 SHARED = "shared"
 STACK = "stack"

@@ -138,6 +138,13 @@ BAD_INPUTS = [
     ("cpu-target-101", ["autoscaling_cpu_target=101"], "autoscaling_cpu_target=101 is not allowed: use a percentage above 0"),
     # --- dns
     ("record-type-choice", [_json(dns_record_types=["A", "MX"])], "dns_record_types must be one or more of: A, AAAA"),
+    # --- verify (playbooks/verify.yml; preflight checks its inputs with the others)
+    ("verify-url-http", ["verify_url=http://fozzy-api.inbox.wine"],
+     "verify_url=http://fozzy-api.inbox.wine is not allowed: use an https:// URL such as https://fozzy-api.inbox.wine."),
+    ("verify-load-users-cap", ["verify_load_users=500"], "verify_load_users=500 is not allowed: use a number from 1 to 200."),
+    ("verify-min-rps-above-rate", ["verify_min_rps=100"],
+     "verify_min_rps=100 with verify_load_rate=50 is not allowed together: the run sends at most verify_load_rate"
+     " requests per second, so verify_min_rps must not be above it."),
 ]
 
 # How many problems each input makes when given alone, where that is more than one: a value
@@ -191,9 +198,10 @@ RUNS = {
                 "alb-idle-above-keepalive"],
     "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore", "alb-idle-above-backend-keepalive",
                 "release-pattern-wildcards"],
-    "batch-6": ["az-count-above-region", "environment-variable-name", "environment-upper-case", "untagged-expiry-0"],
-    "batch-7": ["nat-mode-choice", "arm64-on-spot"],
-    "batch-8": ["subnets-do-not-fit"],
+    "batch-6": ["az-count-above-region", "environment-variable-name", "environment-upper-case", "untagged-expiry-0",
+                "verify-load-users-cap"],
+    "batch-7": ["nat-mode-choice", "arm64-on-spot", "verify-url-http"],
+    "batch-8": ["subnets-do-not-fit", "verify-min-rps-above-rate"],
     "region-empty": ["region-empty"],
     "endpoint-without-scheme": ["endpoint-without-scheme"],
 }

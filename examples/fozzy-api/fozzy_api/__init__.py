@@ -1,0 +1,1 @@
+"""The Fozzy Wine Recommendation API (reference image of inboxwine.fozzy)."""
