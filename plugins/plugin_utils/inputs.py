@@ -19,7 +19,7 @@ import importlib
 import json
 
 # Roles in the order a deploy uses them; their rules run (and report) in this order.
-ROLES = ("vpc", "certificate", "ecr", "load_balancer", "ecs_service", "autoscaling", "dns", "outputs")
+ROLES = ("vpc", "certificate", "ecr", "load_balancer", "ecs_service", "monitoring", "autoscaling", "dns", "outputs")
 # Rules of the variables every role shares (fozzy_*), and rules between several roles.
 SHARED = "shared"
 STACK = "stack"
