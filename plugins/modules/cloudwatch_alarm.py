@@ -276,7 +276,8 @@ def alarm_changes(request, settings):
     found = set(differences(request, settings))
     # a field the alarm has and the request drops (for example a period of a single-metric
     # alarm becoming metric math) is a change too: PutMetricAlarm replaces the alarm
-    found.update(field for field in settings if field not in request and field != "AlarmName")
+    found.update(field for field, value in settings.items()
+                 if field not in request and field != "AlarmName" and value not in (None, []))
     return sorted({names.get(path.split(".")[0], path.split(".")[0]) for path in found})
 
 
