@@ -122,6 +122,7 @@ def stack_counts(emulator):
                                                or ["none"])["services"]
                 if s.get("status") == "ACTIVE"]
     scaling = emulator.client("application-autoscaling")
+    cloudwatch, sns = emulator.client("cloudwatch"), emulator.client("sns")
     route53 = emulator.client("route53")
     records = [r for z in route53.list_hosted_zones()["HostedZones"]
                for r in route53.list_resource_record_sets(HostedZoneId=z["Id"])["ResourceRecordSets"]
@@ -149,6 +150,12 @@ def stack_counts(emulator):
         "scalable_targets": len(scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]),
         "scaling_policies": len(scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]),
         "dns_records": sorted(r["Type"] for r in records),
+        # the monitoring role's alarms; Application Auto Scaling's own (TargetTracking-...) belong to its policy
+        "alarms": len([a for a in cloudwatch.describe_alarms()["MetricAlarms"]
+                       if not a["AlarmName"].startswith("TargetTracking-")]),
+        "dashboards": len(cloudwatch.list_dashboards()["DashboardEntries"]),
+        "topics": len(sns.list_topics()["Topics"]),
+        "subscriptions": len(sns.list_subscriptions()["Subscriptions"]),
     }
 
 
@@ -164,6 +171,8 @@ def clean_build_counts(nat_gateway_mode="single", az_count=2):
         "clusters": 1, "services": 1, "task_definitions": 1, "iam_roles": 2, "log_groups": 1,
         "scalable_targets": 1, "scaling_policies": 1,
         "dns_records": ["A", "AAAA", "CNAME"],  # the alias records and the certificate's validation record
+        "alarms": 7, "dashboards": 1, "topics": 1,
+        "subscriptions": 0,  # inventories/local subscribes nobody
     }
 
 

@@ -35,7 +35,8 @@ PLAYBOOK = pathlib.Path(sys.executable).parent / "ansible-playbook"
 # The chain holds the boundaries where an interrupted run leaves a resource that the next run
 # must find again instead of making a second one, or finish instead of skipping, and that found
 # real bugs: a certificate requested but its ARN never heard; an internet gateway made but not
-# attached; an Elastic IP allocated and a NAT gateway made by a killed process; the service made
+# attached; an Elastic IP allocated and a NAT gateway made by a killed process; some of the
+# alarms made (the next run makes the others, none twice); the service made
 # but never waited for; the DNS alias half written. Between them they meet every shape of
 # interruption: the write never sent and an error answered (the gateway attachment); the write
 # made and its answer lost, which drops the connection unanswered so the SDK retries into the
@@ -53,6 +54,7 @@ CHAIN = [
     ("RequestCertificate", 1, True, "error"),  # certificate requested, its ARN never heard
     ("AttachInternetGateway", 1, False, "error"),  # gateway made, not attached
     ("CreateNatGateway", 1, True, "kill"),  # Elastic IP allocated, NAT gateway made, process killed
+    ("PutMetricAlarm", 3, True, "error"),  # three of the seven alarms made, the third's answer lost
     ("CreateService", 1, True, "error"),  # service made, never waited for
     ("ChangeResourceRecordSets", 1, True, "error"),  # the A record only (see validation_record_exists)
 ]

@@ -134,6 +134,18 @@ BAD_INPUTS = [
     ("cpu-target-101", ["autoscaling_cpu_target=101"], "autoscaling_cpu_target=101 is not allowed: use a percentage above 0"),
     # --- dns
     ("record-type-choice", [_json(dns_record_types=["A", "MX"])], "dns_record_types must be one or more of: A, AAAA"),
+    # --- monitoring: subscriptions, the topic's key, thresholds, Container Insights for the task-count alarm
+    ("alarm-subscription-protocol",
+     [_json(monitoring_topic_kms_key="", monitoring_subscriptions=[{"protocol": "sms", "endpoint": "+4930123456"}])],
+     "monitoring_subscriptions[0].protocol=sms is not allowed: use email or https."),
+    ("alarm-aws-managed-key", [_json(monitoring_subscriptions=[{"protocol": "email", "endpoint": "oncall@inbox.wine"}])],
+     'monitoring_topic_kms_key=alias/aws/sns with monitoring_subscriptions=[{"endpoint": "oncall@inbox.wine", "protocol":'
+     ' "email"}] is not allowed together: CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key'),
+    ("alarm-cpu-threshold", ["monitoring_cpu_threshold=0"],
+     "monitoring_cpu_threshold=0 is not allowed: use a percentage above 0 and at most 100."),
+    ("alarm-container-insights", ["ecs_service_container_insights=disabled"],
+     "monitoring_enabled=true with ecs_service_container_insights=disabled is not allowed together: the running-tasks alarm"
+     " reads the cluster's Container Insights metrics"),
 ]
 
 # How many problems each input makes when given alone, where that is more than one: a value
@@ -172,6 +184,8 @@ INTERACTING = [
     ("autoscaling bounds", {"min-above-max", "desired-above-max"}),
     # fozzy_name and fozzy_environment make the derived names (load balancer, target group, cluster, ...)
     ("derived names", {"name-underscore", "environment-upper-case", "repository-name"}),
+    # the topic's key is checked together with the subscriptions
+    ("alarm topic", {"alarm-subscription-protocol", "alarm-aws-managed-key"}),
 ]
 
 # The runs of the corpus: each input in exactly one.
@@ -184,10 +198,11 @@ RUNS = {
                 "san-outside-zone", "alb-port-range"],
     "batch-4": ["subnets-too-small", "fargate-cpu", "kms-without-key", "cpu-target-101", "key-algorithm-choice",
                 "alb-idle-above-keepalive"],
-    "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore", "alb-idle-above-backend-keepalive"],
-    "batch-6": ["az-count-above-region", "environment-variable-name", "environment-upper-case"],
-    "batch-7": ["nat-mode-choice", "arm64-on-spot"],
-    "batch-8": ["subnets-do-not-fit"],
+    "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore", "alb-idle-above-backend-keepalive",
+                "alarm-cpu-threshold"],
+    "batch-6": ["az-count-above-region", "environment-variable-name", "environment-upper-case", "alarm-subscription-protocol"],
+    "batch-7": ["nat-mode-choice", "arm64-on-spot", "alarm-aws-managed-key"],
+    "batch-8": ["subnets-do-not-fit", "alarm-container-insights"],
     "region-empty": ["region-empty"],
     "endpoint-without-scheme": ["endpoint-without-scheme"],
 }
