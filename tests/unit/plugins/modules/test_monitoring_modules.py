@@ -1,6 +1,7 @@
 """Unit tests of inboxwine.fozzy.cloudwatch_alarm, cloudwatch_dashboard and sns_encrypted_topic
 against moto's in-process mock; every test reads the result back with boto3."""
 import json
+import os
 
 import boto3
 import pytest
@@ -184,3 +185,37 @@ def test_pending_subscriptions_are_never_unsubscribed():
     wanted = [{"protocol": "email", "endpoint": "kept@inbox.wine"}, {"protocol": "https", "endpoint": "https://x.io/a"}]
     assert sns_encrypted_topic.subscription_changes(wanted, current) == ([("https", "https://x.io/a")], ["arn:sub:1"])
     assert sns_encrypted_topic.subscription_changes(wanted, current, purge=False) == ([("https", "https://x.io/a")], [])
+
+
+@pytest.fixture
+def pending_like_aws(monkeypatch):
+    """moto keeps e-mail and HTTPS subscriptions pending, as AWS does (the emulator's fidelity patch)."""
+    from moto.sns.models import SNSBackend  # pylint: disable=import-outside-toplevel
+    from moto.sns.responses import SNSResponse  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.syspath_prepend(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "scripts"))
+    import emulator_fidelity  # pylint: disable=import-outside-toplevel
+
+    for owner, names in ((SNSBackend, ("subscribe", "unsubscribe")),
+                         (SNSResponse, ("subscribe", "list_subscriptions", "list_subscriptions_by_topic"))):
+        for name in names:
+            monkeypatch.setattr(owner, name, getattr(owner, name))
+    emulator_fidelity._sns_subscriptions_pending_until_confirmed()
+
+
+def test_pending_subscriptions_stay_and_change_nothing(sns, run_module, pending_like_aws):
+    args = {"name": "it-alarms", "subscriptions": SUBS}
+    assert run_module(sns_encrypted_topic.main, args)["changed"]
+    listed = sns.list_subscriptions_by_topic(TopicArn=TOPIC)["Subscriptions"]
+    assert [s["SubscriptionArn"] for s in listed] == ["PendingConfirmation", "PendingConfirmation"]
+    assert sns.subscribe(TopicArn=TOPIC, Protocol="email", Endpoint="x@inbox.wine")["SubscriptionArn"] == "pending confirmation"
+    # a re-run sees them by protocol and endpoint: nothing to subscribe again
+    assert not run_module(sns_encrypted_topic.main, dict(args, subscriptions=SUBS + [
+        {"protocol": "email", "endpoint": "x@inbox.wine"}]))["changed"]
+    # dropping one cannot remove it while it is pending: no change is claimed
+    dropped = run_module(sns_encrypted_topic.main, dict(args, subscriptions=SUBS[:1]))
+    assert not dropped["changed"] and not dropped["failed"]
+    assert len(sns.list_subscriptions_by_topic(TopicArn=TOPIC)["Subscriptions"]) == 3
+    # the topic goes with its pending subscriptions
+    assert run_module(sns_encrypted_topic.main, {"name": "it-alarms", "state": "absent"})["changed"]
+    assert sns.list_subscriptions()["Subscriptions"] == []
