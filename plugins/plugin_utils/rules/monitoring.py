@@ -35,6 +35,15 @@ def _shown(value):
 
 
 @rule(ROLE)
+def name_prefix(inputs):
+    """The prefix names the topic and the dashboard, whose names allow letters, digits, - and _ only."""
+    prefix = inputs["monitoring_name_prefix"]
+    if not re.match(r"^[A-Za-z0-9_-]{1,200}$", str(prefix or "")):
+        yield not_allowed("monitoring_name_prefix", prefix, "use 1 to 200 letters, digits, - or _ (it starts the names of"
+                          " the topic, the alarms and the dashboard).")
+
+
+@rule(ROLE)
 def subscriptions(inputs):
     if not _enabled(inputs):
         return

@@ -5,7 +5,7 @@ from ansible_collections.inboxwine.fozzy.plugins.plugin_utils import inputs as e
 
 KEY = "arn:aws:kms:eu-central-1:123456789012:key/0a1b2c3d-0000-4000-8000-0123456789ab"
 GOOD = {
-    "monitoring_state": "present", "monitoring_enabled": True, "monitoring_topic_kms_key": "alias/aws/sns",
+    "monitoring_state": "present", "monitoring_enabled": True, "monitoring_name_prefix": "fozzy-api-production", "monitoring_topic_kms_key": "alias/aws/sns",
     "monitoring_subscriptions": [], "monitoring_deployment_alarms": ["target_5xx", "latency_p95"],
     "monitoring_period": 60, "monitoring_evaluation_periods": 5, "monitoring_datapoints_to_alarm": 3,
     "monitoring_utilization_period": 300, "monitoring_utilization_evaluation_periods": 3,
@@ -44,6 +44,8 @@ def test_good_inputs_have_no_problem():
      'monitoring_topic_kms_key=alias/aws/sns with monitoring_subscriptions=[{"endpoint": "oncall@inbox.wine",'
      ' "protocol": "email"}] is not allowed together: CloudWatch alarms cannot publish to a topic encrypted with the AWS'
      " managed key aws/sns"),
+    ({"monitoring_name_prefix": "fozzy api"}, "monitoring_name_prefix=fozzy api is not allowed: use 1 to 200 letters,"
+     " digits, - or _"),
     ({"monitoring_cpu_threshold": 0.0}, "monitoring_cpu_threshold=0 is not allowed: use a percentage above 0 and at most 100."),
     ({"monitoring_memory_threshold": 120.0}, "monitoring_memory_threshold=120 is not allowed"),
     ({"monitoring_target_5xx_rate_threshold": 100.5}, "monitoring_target_5xx_rate_threshold=100.5 is not allowed"),
