@@ -455,6 +455,7 @@ def apply():
     _acm_key_algorithm_as_aws_answers_it()
     _ecs_task_definition_by_family_is_the_latest_active()
     _ecr_lifecycle_policy_refused_like_aws()
+    _sns_subscriptions_pending_until_confirmed()
 
 
 def _ecr_lifecycle_policy_refused_like_aws():
@@ -503,3 +504,70 @@ def _ecr_lifecycle_policy_refused_like_aws():
 
     validate._fozzy_patched = True
     EcrLifecyclePolicyValidator.validate = validate
+
+
+# Protocols whose endpoint must confirm a subscription before SNS delivers to it.
+SNS_CONFIRMED_BY_ENDPOINT = ("email", "email-json", "http", "https")
+
+
+def _sns_subscriptions_pending_until_confirmed():
+    """AWS keeps an e-mail or HTTP(S) subscription pending until its endpoint confirms it (the
+    link in the mail, the SubscribeURL): Subscribe answers "pending confirmation" (unless
+    ReturnSubscriptionArn), the listings show SubscriptionArn "PendingConfirmation", and such a
+    subscription cannot be unsubscribed (it goes with its topic, or after 3 days). moto confirms
+    every subscription at once, which would hide a module that re-subscribes pending endpoints
+    on every run or tries to unsubscribe them. Nobody confirms in the emulator: they stay pending."""
+    from moto.core.responses import ActionResult
+    from moto.sns.exceptions import SNSInvalidParameter
+    from moto.sns.models import SNSBackend
+    from moto.sns.responses import SNSResponse
+
+    original_subscribe = SNSBackend.subscribe
+
+    def subscribe(self, topic_arn, endpoint, protocol):
+        subscription = original_subscribe(self, topic_arn, endpoint, protocol)
+        if protocol in SNS_CONFIRMED_BY_ENDPOINT and not hasattr(subscription, "fozzy_pending"):
+            subscription.fozzy_pending = True
+            subscription.attributes["PendingConfirmation"] = "true"
+        return subscription
+
+    SNSBackend.subscribe = subscribe
+
+    def answer_subscribe(self):
+        result = original_answer_subscribe(self)
+        arn = result.result["SubscriptionArn"]
+        pending = getattr(self.backend.subscriptions.get(arn), "fozzy_pending", False)
+        if pending and str(self._get_param("ReturnSubscriptionArn", "false")).lower() != "true":
+            return ActionResult({"SubscriptionArn": "pending confirmation"})
+        return result
+
+    original_answer_subscribe = SNSResponse.subscribe
+    SNSResponse.subscribe = answer_subscribe
+
+    def listed(subscriptions):
+        return [{"SubscriptionArn": "PendingConfirmation" if getattr(s, "fozzy_pending", False) else s.arn,
+                 "Owner": s.owner, "Protocol": s.protocol, "Endpoint": s.endpoint, "TopicArn": s.topic.arn}
+                for s in subscriptions]
+
+    def list_subscriptions(self):
+        subscriptions, token = self.backend.list_subscriptions(next_token=self._get_param("NextToken"))
+        return ActionResult({"Subscriptions": listed(subscriptions), "NextToken": token})
+
+    def list_subscriptions_by_topic(self):
+        subscriptions, token = self.backend.list_subscriptions_by_topic(
+            self._get_param("TopicArn"), next_token=self._get_param("NextToken"))
+        return ActionResult({"Subscriptions": listed(subscriptions), "NextToken": token})
+
+    SNSResponse.list_subscriptions = list_subscriptions
+    SNSResponse.list_subscriptions_by_topic = list_subscriptions_by_topic
+
+    original_unsubscribe = SNSBackend.unsubscribe
+
+    def unsubscribe(self, subscription_arn):
+        if subscription_arn in ("PendingConfirmation", "pending confirmation") or getattr(
+                self.subscriptions.get(subscription_arn), "fozzy_pending", False):
+            raise SNSInvalidParameter("Invalid parameter: SubscriptionArn Reason: a pending subscription cannot be"
+                                      " unsubscribed")
+        return original_unsubscribe(self, subscription_arn)
+
+    SNSBackend.unsubscribe = unsubscribe

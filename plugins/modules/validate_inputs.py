@@ -30,7 +30,7 @@ options:
       - Roles whose inputs to check, for example V([vpc]). Ignored with O(stack=true).
     type: list
     elements: str
-    choices: [vpc, certificate, ecr, load_balancer, ecs_service, autoscaling, dns, outputs]
+    choices: [vpc, certificate, ecr, load_balancer, ecs_service, monitoring, autoscaling, dns, outputs]
   stack:
     description:
       - Check every role, the C(preflight) role's argument spec and the rules between roles.

@@ -20,7 +20,8 @@ import json
 
 # Roles in the order a deploy uses them; their rules run (and report) in this order.
 # verify is not a step of a deploy; it checks the endpoint afterwards (playbooks/verify.yml).
-ROLES = ("vpc", "certificate", "ecr", "load_balancer", "ecs_service", "autoscaling", "dns", "outputs", "verify")
+ROLES = ("vpc", "certificate", "ecr", "load_balancer", "ecs_service", "monitoring", "autoscaling", "dns", "outputs",
+         "verify")
 # Rules of the variables every role shares (fozzy_*), and rules between several roles.
 SHARED = "shared"
 STACK = "stack"

@@ -129,6 +129,20 @@ def snapshot(client):
         (p["ResourceId"], p["PolicyName"], json.dumps(p.get("TargetTrackingScalingPolicyConfiguration"), sort_keys=True))
         for p in scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
     )
+    cloudwatch, sns = client("cloudwatch"), client("sns")
+    state["alarms"] = sorted(
+        (a["AlarmName"], a.get("Threshold"), a.get("TreatMissingData"), json.dumps(a.get("AlarmActions", [])))
+        for a in cloudwatch.describe_alarms()["MetricAlarms"]
+    )
+    state["dashboards"] = sorted(
+        (d["DashboardName"], cloudwatch.get_dashboard(DashboardName=d["DashboardName"])["DashboardBody"])
+        for d in cloudwatch.list_dashboards()["DashboardEntries"]
+    )
+    state["topics"] = sorted(
+        (t["TopicArn"], json.dumps(sorted((x["Protocol"], x["Endpoint"])
+                                          for x in sns.list_subscriptions_by_topic(TopicArn=t["TopicArn"])["Subscriptions"])))
+        for t in sns.list_topics()["Topics"]
+    )
     route53 = client("route53")
     zones = route53.list_hosted_zones()["HostedZones"]
     state["hosted_zones"] = sorted((z["Id"], z["Name"]) for z in zones)
@@ -202,6 +216,12 @@ def leftovers(client, name, environment, domain):
                                  if t["ResourceId"].startswith(f"service/{stack}/")]
     found["scaling_policies"] = [p["PolicyName"] for p in scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
                                  if p["ResourceId"].startswith(f"service/{stack}/")]
+    cloudwatch = client("cloudwatch")
+    found["alarms"] = [a["AlarmName"] for a in cloudwatch.describe_alarms(AlarmNamePrefix=f"{stack}-")["MetricAlarms"]]
+    found["dashboards"] = [d["DashboardName"] for d in cloudwatch.list_dashboards()["DashboardEntries"]
+                           if d["DashboardName"] == stack]
+    found["topics"] = [t["TopicArn"] for t in client("sns").list_topics()["Topics"]
+                       if t["TopicArn"].endswith(f":{stack}-alarms")]
     route53 = client("route53")
     domain = domain.rstrip(".") + "."
     found["records"] = [

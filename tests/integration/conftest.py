@@ -122,6 +122,7 @@ def stack_counts(emulator):
                                                or ["none"])["services"]
                 if s.get("status") == "ACTIVE"]
     scaling = emulator.client("application-autoscaling")
+    cloudwatch, sns = emulator.client("cloudwatch"), emulator.client("sns")
     route53 = emulator.client("route53")
     ecr = emulator.client("ecr")
     records = [r for z in route53.list_hosted_zones()["HostedZones"]
@@ -153,6 +154,12 @@ def stack_counts(emulator):
         # the keys of each ECR repository's tags (tags are written after the repository is converged)
         "repository_tag_keys": [sorted(t["Key"] for t in ecr.list_tags_for_resource(resourceArn=r["repositoryArn"])["tags"])
                                 for r in ecr.describe_repositories()["repositories"]],
+        # the monitoring role's alarms; Application Auto Scaling's own (TargetTracking-...) belong to its policy
+        "alarms": len([a for a in cloudwatch.describe_alarms()["MetricAlarms"]
+                       if not a["AlarmName"].startswith("TargetTracking-")]),
+        "dashboards": len(cloudwatch.list_dashboards()["DashboardEntries"]),
+        "topics": len(sns.list_topics()["Topics"]),
+        "subscriptions": len(sns.list_subscriptions()["Subscriptions"]),
     }
 
 
@@ -169,6 +176,8 @@ def clean_build_counts(nat_gateway_mode="single", az_count=2):
         "scalable_targets": 1, "scaling_policies": 1,
         "dns_records": ["A", "AAAA", "CNAME"],  # the alias records and the certificate's validation record
         "repository_tag_keys": [["Environment", "ManagedBy", "Project"]],  # fozzy-api, tagged ecr_tags
+        "alarms": 7, "dashboards": 1, "topics": 1,
+        "subscriptions": 0,  # inventories/local subscribes nobody
     }
 
 

@@ -35,13 +35,13 @@ PLAYBOOK = pathlib.Path(sys.executable).parent / "ansible-playbook"
 # The chain holds the boundaries where an interrupted run leaves a resource that the next run
 # must find again instead of making a second one, or finish instead of skipping, and that found
 # real bugs: a certificate requested but its ARN never heard; an internet gateway made but not
-# attached; an Elastic IP allocated and a NAT gateway made by a killed process; the service made
-# but never waited for; the DNS alias half written; the ECR repository converged without its
-# tags. Between them they meet every shape of interruption: the write never sent and an error
-# answered (the gateway attachment, the repository's tags); the write made and its answer
-# lost, which drops the connection unanswered so the SDK retries into the error (the proxy does
-# that for every forwarded cut: certificate, service, DNS); the process killed while it waits
-# (the NAT gateway).
+# attached; an Elastic IP allocated and a NAT gateway made by a killed process; some of the
+# alarms made (the next run makes the others, none twice); the service made but never waited
+# for; the DNS alias half written; the ECR repository converged without its tags. Between them
+# they meet every shape of interruption: the write never sent and an error answered (the gateway
+# attachment, the repository's tags); the write made and its answer lost, which drops the
+# connection unanswered so the SDK retries into the error (the proxy does that for every
+# forwarded cut: certificate, service, DNS); the process killed while it waits (the NAT gateway).
 # Left out, as the same kind of boundary as a kept one (a resource made and its next step
 # missing, or the second of several alike), each a run of its own that replayed the deploy up to
 # it: the VPC before its DNS attributes, the second subnet, the second route table association,
@@ -55,6 +55,7 @@ CHAIN = [
     ("AttachInternetGateway", 1, False, "error"),  # gateway made, not attached
     ("CreateNatGateway", 1, True, "kill"),  # Elastic IP allocated, NAT gateway made, process killed
     ("TagResource", 1, False, "error"),  # ECR repository converged, its tags never written
+    ("PutMetricAlarm", 3, True, "error"),  # three of the seven alarms made, the third's answer lost
     ("CreateService", 1, True, "error"),  # service made, never waited for
     ("ChangeResourceRecordSets", 1, True, "error"),  # the A record only (see validation_record_exists)
 ]

@@ -110,14 +110,14 @@ def test_destroy_removes_a_half_built_stack_and_nothing_else(account, tmp_path):
     emulator, foreign = account
     # A failed deploy: the release tag was never pushed. site.yml builds the certificate, the
     # network, the load balancer, the cluster, roles, log group, security group and task
-    # definition, then stops before the service.
+    # definition, the alarms, their topic and the dashboard, then stops before the service.
     result = emulator.playbook("playbooks/site.yml", *LOCAL, "-e", "ecs_service_image_tag=9.9.9",
                                "-e", f"outputs_file={tmp_path}/outputs.json")
     assert result.returncode != 0
     assert "fozzy-api:9.9.9" in output(result), output(result)[-3000:]
     built = leftovers(emulator.client, "fozzy-api", "local", DOMAIN)
     assert {"vpcs", "nat_gateways", "load_balancers", "certificates", "clusters", "iam_roles", "log_groups",
-            "active_task_definitions", "records"} <= built.keys(), built
+            "active_task_definitions", "records", "alarms", "dashboards", "topics"} <= built.keys(), built
     assert "services" not in built
     # An interrupted run allocated the Elastic IP of a second NAT gateway and stopped.
     emulator.client("ec2").allocate_address(Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [

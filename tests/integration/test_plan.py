@@ -81,6 +81,9 @@ def test_plan_on_an_empty_account_reports_what_would_be_created(account, outputs
         # the release pipeline created the repository; the role would add its lifecycle policy
         "ecr : Report that a real run would update the repository (check mode)",
         "load_balancer : Report what a real run would create",
+        "monitoring : Create the alarm topic (encrypted) and its subscriptions",
+        "monitoring : Create the alarms",
+        "monitoring : Create the dashboard of the service",
         "ecs_service : Report what a real run would create or change",
         "autoscaling : Report the scaling a real run would set up once the service exists",
         "dns : Report the records a real run would make once the load balancer exists",

@@ -145,6 +145,18 @@ BAD_INPUTS = [
     ("verify-min-rps-above-rate", ["verify_min_rps=100"],
      "verify_min_rps=100 with verify_load_rate=50 is not allowed together: the run sends at most verify_load_rate"
      " requests per second, so verify_min_rps must not be above it."),
+    # --- monitoring: subscriptions, the topic's key, thresholds, Container Insights for the task-count alarm
+    ("alarm-subscription-protocol",
+     [_json(monitoring_topic_kms_key="", monitoring_subscriptions=[{"protocol": "sms", "endpoint": "+4930123456"}])],
+     "monitoring_subscriptions[0].protocol=sms is not allowed: use email or https."),
+    ("alarm-aws-managed-key", [_json(monitoring_subscriptions=[{"protocol": "email", "endpoint": "oncall@inbox.wine"}])],
+     'monitoring_topic_kms_key=alias/aws/sns with monitoring_subscriptions=[{"endpoint": "oncall@inbox.wine", "protocol":'
+     ' "email"}] is not allowed together: CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key'),
+    ("alarm-cpu-threshold", ["monitoring_cpu_threshold=0"],
+     "monitoring_cpu_threshold=0 is not allowed: use a percentage above 0 and at most 100."),
+    ("alarm-container-insights", ["ecs_service_container_insights=disabled"],
+     "monitoring_enabled=true with ecs_service_container_insights=disabled is not allowed together: the running-tasks alarm"
+     " reads the cluster's Container Insights metrics"),
 ]
 
 # How many problems each input makes when given alone, where that is more than one: a value
@@ -184,6 +196,8 @@ INTERACTING = [
     ("autoscaling bounds", {"min-above-max", "desired-above-max"}),
     # fozzy_name and fozzy_environment make the derived names (load balancer, target group, cluster, ...)
     ("derived names", {"name-underscore", "environment-upper-case", "repository-name"}),
+    # the topic's key is checked together with the subscriptions
+    ("alarm topic", {"alarm-subscription-protocol", "alarm-aws-managed-key"}),
 ]
 
 # The runs of the corpus: each input in exactly one.
@@ -197,11 +211,11 @@ RUNS = {
     "batch-4": ["subnets-too-small", "fargate-cpu", "kms-without-key", "cpu-target-101", "key-algorithm-choice",
                 "alb-idle-above-keepalive"],
     "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore", "alb-idle-above-backend-keepalive",
-                "release-pattern-wildcards"],
+                "release-pattern-wildcards", "alarm-cpu-threshold"],
     "batch-6": ["az-count-above-region", "environment-variable-name", "environment-upper-case", "untagged-expiry-0",
-                "verify-load-users-cap"],
-    "batch-7": ["nat-mode-choice", "arm64-on-spot", "verify-url-http"],
-    "batch-8": ["subnets-do-not-fit", "verify-min-rps-above-rate"],
+                "verify-load-users-cap", "alarm-subscription-protocol"],
+    "batch-7": ["nat-mode-choice", "arm64-on-spot", "verify-url-http", "alarm-aws-managed-key"],
+    "batch-8": ["subnets-do-not-fit", "verify-min-rps-above-rate", "alarm-container-insights"],
     "region-empty": ["region-empty"],
     "endpoint-without-scheme": ["endpoint-without-scheme"],
 }

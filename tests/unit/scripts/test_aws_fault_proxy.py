@@ -72,6 +72,8 @@ def test_parse_call_names_service_and_action_of_each_protocol():
     ("iam", lambda c: c.list_roles(), {"Throttling", "500", "503"}),
     ("elbv2", lambda c: c.describe_load_balancers(), {"Throttling", "500", "503"}),
     ("route53", lambda c: c.list_hosted_zones(), {"Throttling", "500", "503"}),
+    # CloudWatch (the monitoring role): botocore talks awsJson to it (of json, CBOR and query)
+    ("cloudwatch", lambda c: c.describe_alarms(), {"ThrottlingException", "TooManyRequestsException", "500", "503"}),
 ])
 def test_faults_reach_botocore_as_the_codes_aws_uses(upstream, service, call, codes):
     plan = FaultPlan(fault_rate=1.0, max_consecutive_faults=100, seed=3)
