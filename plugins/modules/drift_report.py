@@ -14,7 +14,7 @@ description:
     reported C(changed)) and fails naming every such task, with what the task said it would
     change. Otherwise it passes and changes nothing.
   - C(playbooks/site.yml) runs it last when C(fozzy_fail_on_drift=true) (the nightly drift
-    detection of AWX: Plan in check mode). A check run that would change something means that
+    detection of AWX, Plan in check mode). A check run that would change something means that
     the stack in AWS differs from the inventory. Autoscaling moving the task count is not drift,
     the service's deployment ignores the count of an existing service.
   - Needs the C(inboxwine.fozzy.drift) callback enabled (the repository's C(ansible.cfg) does);
@@ -53,7 +53,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 drifted:
-  description: The tasks that changed or would change something, as C(role : task).
+  description: The tasks that changed or would change something, each as its role, a colon and its name.
   returned: always
   type: list
   elements: str
