@@ -11,7 +11,7 @@ A block sits between the lines
 
 and becomes the template's `survey_spec`: one question per variable, made from its entry in
 roles/<role>/meta/argument_specs.yml (entry point main) or, for a playbook's own variables,
-awx/playbook_argument_specs.yml. type str -> text (multiplechoice with choices), int ->
+awx/extra_var_specs.yml. type str -> text (multiplechoice with choices), int ->
 integer, float -> float, bool -> multiplechoice of true/false, list -> multiselect (with
 choices) or textarea; the spec's default, description and choices, and min/max where the
 spec has them. `required=` names the questions that must be answered. The block's
@@ -30,20 +30,20 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "awx" / "config.yml"
-PLAYBOOK_SPECS = ROOT / "awx" / "playbook_argument_specs.yml"
+PLAYBOOK_SPECS = ROOT / "awx" / "extra_var_specs.yml"
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN generated survey: (?P<args>.+?)\s*$")
 END = re.compile(r"^\s*# END generated survey\s*$")
 
 
 def spec_options(source, root=ROOT):
-    """The options of a role's main entry point, or of a playbook in awx/playbook_argument_specs.yml."""
+    """The options of a role's main entry point, or of a playbook in awx/extra_var_specs.yml."""
     role_spec = root / "roles" / source / "meta" / "argument_specs.yml"
     if role_spec.exists():
         return yaml.safe_load(role_spec.read_text())["argument_specs"]["main"]["options"]
-    playbooks = yaml.safe_load((root / "awx" / "playbook_argument_specs.yml").read_text())["argument_specs"]
+    playbooks = yaml.safe_load((root / "awx" / "extra_var_specs.yml").read_text())["argument_specs"]
     if source in playbooks:
         return playbooks[source]["options"]
-    raise SystemExit(f"awx_surveys: no argument spec for {source!r} (neither a role nor a playbook of awx/playbook_argument_specs.yml)")
+    raise SystemExit(f"awx_surveys: no argument spec for {source!r} (neither a role nor a playbook of awx/extra_var_specs.yml)")
 
 
 def _text(description):

@@ -20,7 +20,7 @@ import awx_surveys  # noqa: E402
 
 CONFIG_TEXT = (ROOT / "awx" / "config.yml").read_text()
 CONFIG = yaml.safe_load(CONFIG_TEXT)
-PLAYBOOK_SPECS = yaml.safe_load((ROOT / "awx" / "playbook_argument_specs.yml").read_text())["argument_specs"]
+PLAYBOOK_SPECS = yaml.safe_load((ROOT / "awx" / "extra_var_specs.yml").read_text())["argument_specs"]
 TYPES = {"str": {"text", "multiplechoice", "password"}, "int": {"integer"}, "float": {"float"},
          "bool": {"multiplechoice"}, "list": {"multiselect", "textarea"}}
 
