@@ -84,7 +84,7 @@ galaxy: venv $(GALAXY_VENV)/.installed build ## Would Galaxy accept the tarball:
 EE_CONTEXT := build/ee
 ee: venv build ## ansible-builder create of the AWX execution environment (build/ee), and build where podman or docker is
 	mkdir -p build/ee-src && cp $(TARBALL) build/ee-src/inboxwine-fozzy.tar.gz
-	$(BIN)/ansible-builder create -f execution-environment.yml -c $(EE_CONTEXT)
+	$(BIN)/ansible-builder create -f execution-environment.yml -c $(EE_CONTEXT) --output-filename Containerfile
 	@engine="$$(command -v podman || command -v docker || true)"; \
 	if [[ -n "$$engine" ]]; then \
 	  $(BIN)/ansible-builder build -f execution-environment.yml -c $(EE_CONTEXT) --container-runtime "$$(basename $$engine)" -t inboxwine/fozzy-ee:$(COLLECTION_VERSION); \

@@ -166,6 +166,7 @@ class AWX:
         self.environment = environment
         self.extra_env = dict(extra_env or {})
         self.jobs = 0
+        self.log = []  # the summary of every job launched, in order
         self.inventory_source = {s["inventory"]: s for s in CONFIG["controller_inventory_sources"]}
         # ansible-runner starts the job in the project but leaves PWD as its caller's
         self.caller_dir = self.workdir / "caller"
@@ -231,7 +232,10 @@ class AWX:
             )
         finally:
             os.environ.update(saved)
-        return Job(name, runner, data_dir)
+        job = Job(name, runner, data_dir)
+        self.log.append(job.summary() | {"template": name, "changed_tasks": job.changed_tasks(),
+                                         "failed": job.failed_messages()})
+        return job
 
     def launch_workflow(self, name, answers, approve=True, stop_after=None, extra_vars=None):
         """Run a workflow node by node as AWX does: the workflow's survey answers go to every node

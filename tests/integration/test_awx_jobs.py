@@ -27,12 +27,12 @@ ENV = "production"
 T = {action: f"Fozzy {ENV} - {action}" for action in ("Deploy", "Plan", "Release image", "Roll back", "Verify", "Destroy")}
 DRIFT = schedule(f"Fozzy {ENV} - nightly drift detection")
 CLUSTER, SERVICE = "fozzy-api-production", "fozzy-api"
-NEEDS_MERGE = "playbooks/{} comes with the {} branch"
+NEEDS_MERGE = "{} comes with the {} branch (needs the merge)"
 
 
 def needs(playbook, branch):
     """The templates whose playbook another branch of this session adds fail here until the merge."""
-    assert (ROOT / "playbooks" / playbook).exists(), NEEDS_MERGE.format(playbook, branch)
+    assert (ROOT / "playbooks" / playbook).exists(), NEEDS_MERGE.format(f"playbooks/{playbook}", branch)
 
 
 def push_image(emulator, *tags):
@@ -52,7 +52,12 @@ def account(emulator):
 
 @pytest.fixture(scope="module")
 def awx(account, tmp_path_factory):
-    return AWX(tmp_path_factory.mktemp("awx"), account.url)
+    """The AWX stand-in; the summary of each job (status, changed, artifacts) goes to
+    tests/output/awx_jobs.json afterwards."""
+    awx = AWX(tmp_path_factory.mktemp("awx"), account.url)
+    yield awx
+    (ROOT / "tests" / "output").mkdir(parents=True, exist_ok=True)
+    (ROOT / "tests" / "output" / "awx_jobs.json").write_text(json.dumps(awx.log, indent=2, default=str))
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +136,7 @@ def stand_in(tmp_path_factory):
     """scripts/local_endpoint.py: the local stand-in of the service's HTTPS endpoint."""
     state = tmp_path_factory.mktemp("endpoint")
     script = ROOT / "scripts" / "local_endpoint.py"
-    assert script.exists(), NEEDS_MERGE.format("../scripts/local_endpoint.py", "verify")
+    assert script.exists(), NEEDS_MERGE.format("scripts/local_endpoint.py", "verify")
     started = subprocess.run([sys.executable, str(script), "start", "--state-dir", str(state)],
                              check=True, capture_output=True, text=True)
     yield json.loads(started.stdout.strip().splitlines()[-1])
