@@ -10,7 +10,7 @@ module: drift_report
 version_added: 0.3.0
 short_description: Fail when the run so far changed, or in check mode would change, something of the stack
 description:
-  - Reads what the M(inboxwine.fozzy.drift) callback recorded about the run (each task that
+  - Reads what the P(inboxwine.fozzy.drift#callback) callback recorded about the run (each task that
     reported C(changed)) and fails naming every such task, with what the task said it would
     change. Otherwise it passes and changes nothing.
   - C(playbooks/site.yml) runs it last when C(fozzy_fail_on_drift=true) (the nightly drift
