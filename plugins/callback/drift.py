@@ -75,16 +75,29 @@ class CallbackModule(CallbackBase):
             self._path = None
 
 
+def _changes(before, after, prefix=""):
+    """'path: old -> new' of each value that differs, nested dicts by dotted path."""
+    for key, new in after.items():
+        old = before.get(key)
+        if old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            yield from _changes(old, new, f"{prefix}{key}.")
+        else:
+            change = f"{prefix}{key}: {json.dumps(old, default=str)} -> {json.dumps(new, default=str)}"
+            yield change if len(change) <= 120 else change[:117] + "..."
+
+
 def _short_diff(result):
-    """What the module said it would change, short: the keys of its diff's `after`, or its msg."""
+    """What the module said it would change, short: the values of its diff that differ, or its msg."""
     diffs = result.get("diff")
     diffs = diffs if isinstance(diffs, list) else [diffs] if diffs else []
-    keys = []
+    changes = []
     for diff in diffs:
         before, after = (diff or {}).get("before"), (diff or {}).get("after")
         if isinstance(before, dict) and isinstance(after, dict):
-            keys += [key for key in after if before.get(key) != after.get(key) and key not in keys]
-    if keys:
-        return "changes " + ", ".join(str(key) for key in keys)
+            changes += [change for change in _changes(before, after) if change not in changes]
+    if changes:
+        return ", ".join(changes)
     msg = result.get("msg")
     return msg if isinstance(msg, str) else ""

@@ -124,7 +124,8 @@ def test_the_nightly_drift_job_fails_naming_a_hand_change(deployed, awx, account
         assert job.status == "failed", job.stdout[-6000:]
         message = " ".join(job.failed_messages())
         assert "The stack has drifted from the inventory" in message
-        assert "autoscaling : Scale the service automatically" in message, message
+        assert "autoscaling : Scale the service automatically (" in message, message
+        assert "max_capacity: 40 -> 15" in message, message  # what AWS has -> what the inventory wants
         assert snapshot(account.client) == before, "the drift check changed the emulator"
     finally:
         scaling.register_scalable_target(ServiceNamespace="ecs", ResourceId=resource,
