@@ -17,7 +17,7 @@ GALAXY_VENV := .cache/galaxy-venv
 COLLECTION_VERSION := $(shell awk '/^version:/ {print $$2}' galaxy.yml)
 TARBALL := build/inboxwine-fozzy-$(COLLECTION_VERSION).tar.gz
 
-.PHONY: help venv lock lock-galaxy demo emulator-start emulator-stop emulator-reset test lint unit sanity galaxy role-docs integration molecule build bench verify-local capacity clean
+.PHONY: help venv lock lock-galaxy demo emulator-start emulator-stop emulator-reset test lint unit sanity galaxy ee ee-check awx-surveys role-docs integration molecule build bench verify-local capacity clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -50,9 +50,9 @@ demo: emulator-start ## Deploy the whole stack into the local emulator and print
 	$(EMULATOR_ENV) $(BIN)/ansible-playbook playbooks/site.yml -i inventories/local
 	@echo "The emulator keeps running on http://127.0.0.1:$(FOZZY_EMULATOR_PORT); stop it with 'make emulator-stop'."
 
-test: venv ## Every check: lint, unit, sanity and galaxy side by side, then integration, then molecule; runs all, fails if any fails
+test: venv ## Every check: lint, unit, sanity, galaxy and ee-check side by side, then integration, then molecule; runs all, fails if any fails
 	@failed=""; \
-	$(MAKE) --no-print-directory --keep-going --jobs=3 --output-sync=target lint unit sanity galaxy || failed="$$failed lint/unit/sanity/galaxy"; \
+	$(MAKE) --no-print-directory --keep-going --jobs=3 --output-sync=target lint unit sanity galaxy ee-check || failed="$$failed lint/unit/sanity/galaxy/ee-check"; \
 	$(MAKE) --no-print-directory integration || failed="$$failed integration"; \
 	$(MAKE) --no-print-directory molecule || failed="$$failed molecule"; \
 	if [[ -n "$$failed" ]]; then echo "make test: failed:$$failed" >&2; exit 1; fi; \
@@ -77,6 +77,24 @@ $(GALAXY_VENV)/.installed: requirements-galaxy.txt
 
 galaxy: venv $(GALAXY_VENV)/.installed build ## Would Galaxy accept the tarball: its content, role READMEs, antsibull-docs lint, galaxy-importer
 	FOZZY_GALAXY_VENV=$(GALAXY_VENV) bash scripts/galaxy_check.sh $(TARBALL)
+
+# The execution environment of the AWX job templates (execution-environment.yml, ansible-builder 3).
+# `create` always; `build` only where podman or docker is installed (it pulls the base image and
+# the collections' dependencies from their registries).
+EE_CONTEXT := build/ee
+ee: venv build ## ansible-builder create of the AWX execution environment (build/ee), and build where podman or docker is
+	mkdir -p build/ee-src && cp $(TARBALL) build/ee-src/inboxwine-fozzy.tar.gz
+	$(BIN)/ansible-builder create -f execution-environment.yml -c $(EE_CONTEXT) --output-filename Containerfile
+	@engine="$$(command -v podman || command -v docker || true)"; \
+	if [[ -n "$$engine" ]]; then \
+	  $(BIN)/ansible-builder build -f execution-environment.yml -c $(EE_CONTEXT) --container-runtime "$$(basename $$engine)" -t inboxwine/fozzy-ee:$(COLLECTION_VERSION); \
+	else echo "no podman or docker here: the build context is $(EE_CONTEXT); build it with ansible-builder build where one is"; fi
+
+ee-check: venv build ## ansible-builder create succeeds; introspect of the installed collection lists no development tool
+	bash scripts/ee_check.sh $(TARBALL)
+
+awx-surveys: venv ## Write the surveys of awx/config.yml from the roles' argument specs
+	$(BIN)/python scripts/awx_surveys.py
 
 role-docs: venv ## Write the generated parts (entry points, variables) of roles/*/README.md from meta/argument_specs.yml
 	$(BIN)/python scripts/role_docs.py

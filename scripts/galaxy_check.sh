@@ -74,16 +74,25 @@ for path in paths:
 for kind, path in entries:
     if kind == "l":
         problems.append(f"symbolic link: {path}")
-for required in ("MANIFEST.json", "FILES.json", "README.md", "LICENSE", "meta/runtime.yml", "playbooks/site.yml"):
+# meta/execution-environment.yml: what ansible-builder installs for the collection (its runtime
+# Python needs, meta/ee-requirements.txt) instead of guessing.
+for required in ("MANIFEST.json", "FILES.json", "README.md", "LICENSE", "meta/runtime.yml", "playbooks/site.yml",
+                 "meta/execution-environment.yml", "meta/ee-requirements.txt"):
     if required not in paths:
         problems.append(f"missing: {required}")
 roles = sorted({path.split("/")[1] for path in paths if path.startswith("roles/") and path.count("/") >= 2})
 for role in roles:
     if f"roles/{role}/README.md" not in paths:
         problems.append(f"missing: roles/{role}/README.md (Galaxy refuses a role without one)")
-# Every runtime file git tracks is shipped (build_ignore must not drop any).
+# Every runtime file git tracks is shipped (build_ignore must not drop any), but the playbook that
+# configures AWX: it belongs to the deploy project (it needs awx.awx, not a dependency).
+NOT_SHIPPED = {"playbooks/awx_configure.yml"}
 tracked = [path for path in os.environ.get("TRACKED", "").splitlines() if path]
 for path in tracked:
+    if path in NOT_SHIPPED:
+        if path in paths:
+            problems.append(f"not runtime content: {path}")
+        continue
     if path not in paths and not os.path.islink(os.path.join(root, path)):
         problems.append(f"tracked runtime file not in the tarball: {path}")
 
