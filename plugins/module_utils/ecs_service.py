@@ -616,30 +616,18 @@ class ServiceDeployer:
     def wait_for_inactive(self, what):
         return self.wait_until(lambda service: service is None or service.get("status") == "INACTIVE", what, set())
 
-    def wait_until_stable(self, service, task_definition_arn, known_events, first=True):
-        """The service once stable; fails on a failed or rolled back deployment."""
-        what = f"ECS service {self.name} in cluster {self.cluster} to reach a steady state with {short_td(task_definition_arn)}"
-        outcome = {}
+    def wait_until_stable(self, service, task_definition_arn, known_events):
+        """The service once its deployment is done (the wait deploy.yml shares: the service deployment
+        complete and the new tasks' targets healthy); fails on a failed or rolled back deployment."""
+        from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs_release import DeploymentWait
 
-        def settled(current):
-            failure = deployment_failure(current, task_definition_arn)
-            if failure:
-                outcome["failure"] = failure
-                return True
-            return is_stable(current, task_definition_arn)
-
-        if first and settled(service):
-            final = service
-        else:
-            final = self.wait_until(settled, what, known_events)
-        if outcome.get("failure"):
-            self.module.fail_json(
-                msg=outcome["failure"] + events_sentence(final, known_events),
-                changed=bool(self.changes),
-                changes=self.changes,
-                service=format_service(final),
-                stable=False,
-            )
+        primary = next((d for d in (service or {}).get("deployments") or [] if d.get("status") == "PRIMARY"), {})
+        waiter = DeploymentWait(self.module, self.ecs, self.cluster, self.name)
+        final, _seen = waiter.wait(
+            task_definition_arn, self.params["wait_timeout"], service=service,
+            since=primary.get("createdAt") if self.changes else None, known_events=known_events,
+            changed=bool(self.changes), extra={"changes": self.changes, "stable": False},
+        )
         return final
 
     # --- states --------------------------------------------------------------------------
