@@ -5,8 +5,8 @@
 
 """Releasing one image to an existing ECS service, rolling it back, and the wait both share.
 
-- Images: ``missing_images()`` looks ECR images up (DescribeImages), ``push_instructions()`` is
-  the one text that says how to push a missing one (ecs_service_deploy says it too).
+- Images: ``missing_images()`` looks ECR images up (DescribeImages); images.push_instructions()
+  says how to push a missing one (as ecs_service_deploy does).
 - ``choose_rollback_target()``: the revision to roll back to, from the service's deployment
   history (ListServiceDeployments / DescribeServiceRevisions): the newest one that really
   served (a SUCCESSFUL service deployment) other than the current one, or the one named.
@@ -40,6 +40,7 @@ from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs_service import
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs_service import is_stable
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs_service import short_td
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import parse_ecr_image
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import push_instructions
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.task_definition import DIGEST_LABEL
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.task_definition import SpecError
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.task_definition import task_definition as build_task_definition
@@ -49,18 +50,6 @@ SUCCESSFUL = "SUCCESSFUL"
 FAILED_STATUSES = ("STOPPED", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED")
 # Error codes of an API the endpoint does not have (older regions, partitions, emulators).
 UNSUPPORTED = ("UnknownOperationException", "InvalidAction", "NotImplemented", "UnsupportedOperation")
-
-
-def push_instructions(image, parts, code):
-    """How to push a missing ECR image (``parts`` from parse_ecr_image, ``code`` the ECR error code)."""
-    what = "repository does not exist" if code == "RepositoryNotFoundException" else "image is not in the repository"
-    return (
-        f"{image} ({what}). Build and push it, then run again:\n"
-        f"  aws ecr get-login-password --region {parts['region']} | docker login --username AWS"
-        f" --password-stdin {parts['registry']}\n"
-        f"  docker build -t {image} .\n"
-        f"  docker push {image}"
-    )
 
 
 def missing_images(module, images, clients=None):
@@ -144,9 +133,9 @@ def choose_rollback_target(current, history, rollback_to=""):
     for entry in served:
         if entry["task_definition"] != current:
             return entry["task_definition"], None
-    return None, (f"There is no revision to roll back to: no deployment of ECS service's history other than the current"
-                  f" one ({short_td(current)}) completed successfully. Name one with -e rollback_to=<revision number or"
-                  " image tag>.")
+    return None, (f"There is no revision to roll back to: the service's deployment history has no successful deployment"
+                  f" of a revision other than the current one ({short_td(current)}); nothing was changed. Name one with"
+                  " -e rollback_to=<revision number or image tag>.")
 
 
 # --- the verdict of a deployment -------------------------------------------------------------
@@ -183,11 +172,9 @@ def deployment_verdict(service, task_definition_arn, service_deployment, tasks, 
     if status:
         seen.append(f"service deployment {status}")
     ecs_done = is_stable(service, task_definition_arn) and status in (None, SUCCESSFUL)
-    if not ecs_done:
-        return "waiting", "; ".join(seen)
     groups = [lb.get("targetGroupArn") for lb in service.get("loadBalancers") or [] if lb.get("targetGroupArn")]
     if not groups:
-        return "done", "; ".join(seen)
+        return ("done" if ecs_done else "waiting"), "; ".join(seen)
     if tasks is None or health is None:
         return "waiting", "; ".join(seen + ["targets not read yet"])
     new = [task for task in tasks if task.get("taskDefinitionArn") == task_definition_arn
@@ -204,7 +191,7 @@ def deployment_verdict(service, task_definition_arn, service_deployment, tasks, 
     seen.append(f"{healthy} of {wanted * len(groups)} targets of the new tasks healthy in "
                 + ", ".join(group.rsplit(":", 1)[-1] for group in groups)
                 + (": " + ", ".join(problems[:10]) if problems else ""))
-    if len(new) < wanted or problems:
+    if not ecs_done or len(new) < wanted or problems:
         return "waiting", "; ".join(seen)
     return "done", "; ".join(seen)
 
@@ -290,7 +277,7 @@ class DeploymentWait:
             deployment = self.service_deployment(since)
             self.last_service_deployment = deployment
             state, seen = deployment_verdict(current, task_definition_arn, deployment, None, None)
-            if state == "waiting" and seen.endswith("targets not read yet"):
+            if state == "waiting" and seen.endswith("targets not read yet"):  # not failed, behind a load balancer
                 state, seen = deployment_verdict(current, task_definition_arn, deployment, self.tasks(), self.health(current))
             outcome.update(state=state, seen=seen, service=current)
             return state != "waiting", current
@@ -403,17 +390,21 @@ class Releaser:
 
     # --- phases --------------------------------------------------------------------------
 
-    def ensure_images(self, images, action):
+    def ensure_images(self, images, action, variable=None):
         missing = missing_images(self.module, images)
         if missing:
+            named = f"{variable} is not allowed: " if variable else ""
             self.module.fail_json(
-                msg=(f"{action} stopped before any change: an image it would run does not exist in Amazon ECR: "
+                msg=(f"{named}{action}: an image it would run does not exist in Amazon ECR: "
                      + "\n".join(push_instructions(*item) for item in missing)),
                 missing_images=[item[0] for item in missing], changed=False,
             )
 
     def check_images(self):
-        self.ensure_images(self.params["images"], "The deploy")
+        images = self.params["images"]
+        variable = self.params["tag_variable"]
+        named = f"{variable}={image_tag(images[0])}" if variable and len(images) == 1 else None
+        self.ensure_images(images, "the ECS service and its task definition were not changed", named)
         self.module.exit_json(changed=False, images=self.params["images"])
 
     def deploy(self):
@@ -421,7 +412,8 @@ class Releaser:
         service = self.service()
         account = service["serviceArn"].split(":")[4]
         image = params["image"] or ecr_image(account, self.module.region, params["repository"], params["tag"])
-        self.ensure_images([image], f"The deploy of {image}")
+        variable = f"{params['tag_variable']}={params['tag']}" if params["repository"] and params["tag_variable"] else None
+        self.ensure_images([image], f"the deploy of {image} stopped before any change", variable)
         family = params["definition"].get("family")
         newest = self.task_definition(family, missing_ok=True) or {}
         current = newest if newest.get("taskDefinitionArn") == service["taskDefinition"] else self.task_definition(
@@ -444,7 +436,7 @@ class Releaser:
             registered = True
             if self.module.check_mode:
                 number = (revision_number(newest.get("taskDefinitionArn")) or 0) + 1
-                target = f"{family}:{number} (would be registered)"
+                target = f"{family}:{number}"  # not registered: no ARN yet
             else:
                 with aws_errors(self.module, f"register a revision of task definition {family}"):
                     target = self.ecs.register_task_definition(
@@ -474,7 +466,7 @@ class Releaser:
             if problem:
                 self.module.fail_json(msg=problem, changed=False)
             images = next(entry["images"] for entry in history if entry["task_definition"] == target)
-        self.ensure_images(images, f"The rollback to {short_td(target)}")
+        self.ensure_images(images, f"the rollback to {short_td(target)} stopped before any change")
         before = self.task_definition(current)
         self.phase("check")
         self.phase("register")

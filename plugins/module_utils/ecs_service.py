@@ -46,6 +46,7 @@ from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import reconci
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import strategy_from_options
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import strategy_view
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import parse_ecr_image
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import push_instructions
 
 # What AWS reports for a service created without a deploymentConfiguration.
 DEPLOYMENT_DEFAULTS = {
@@ -561,16 +562,7 @@ class ServiceDeployer:
         missing = self.missing_images(task_definition_arn, definition)
         if not missing:
             return
-        lines = []
-        for image, parts, code in missing:
-            what = "repository does not exist" if code == "RepositoryNotFoundException" else "image is not in the repository"
-            lines.append(
-                f"{image} ({what}). Build and push it, then run again:\n"
-                f"  aws ecr get-login-password --region {parts['region']} | docker login --username AWS"
-                f" --password-stdin {parts['registry']}\n"
-                f"  docker build -t {image} .\n"
-                f"  docker push {image}"
-            )
+        lines = [push_instructions(image, parts, code) for image, parts, code in missing]
         self.module.fail_json(
             msg=(
                 f"ECS service {self.name} was not {'updated' if self.existing_active else 'created'}: an image it would run"

@@ -56,6 +56,9 @@ options:
   tag:
     description: With O(action=deploy) and O(repository), the image tag to release.
     type: str
+  tag_variable:
+    description: The name of the variable O(tag) comes from, which the message of a missing image names.
+    type: str
   image:
     description: With O(action=deploy), the full image reference, instead of O(repository) and O(tag).
     type: str
@@ -184,6 +187,7 @@ def main():
             definition=dict(type="dict"),
             repository=dict(type="str"),
             tag=dict(type="str"),
+            tag_variable=dict(type="str"),
             image=dict(type="str"),
             rollback_to=dict(type="str", default=""),
             images=dict(type="list", elements="str", default=[]),
