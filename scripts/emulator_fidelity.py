@@ -592,7 +592,8 @@ def _ecs_service_tasks_behind_targets():
     network interface, so a teardown finds none left), their addresses are registered, and
     a target is healthy when the ALB can reach it: the task's security group lets one of the
     load balancer's security groups in on the target port (else unhealthy, Target.Timeout, as
-    AWS reports a health check that times out)."""
+    AWS reports a health check that times out). A target group without a load balancer keeps
+    moto's answer, healthy."""
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
 
@@ -637,7 +638,10 @@ def _ecs_service_tasks_behind_targets():
     def health(self, target, ec2_backend):
         status = health_for(self, target, ec2_backend)
         groups = getattr(self, "_fozzy_task_groups", {}).get(target["Id"])
-        if status.status == "healthy" and groups is not None and not _reachable(self, groups, int(status.port)):
+        # a target group no load balancer uses keeps moto's answer (ECS refuses such a service in AWS;
+        # moto lets a test stand one in for the load_balancer role)
+        if status.status == "healthy" and groups is not None and self.load_balancer_arns and not _reachable(
+                self, groups, int(status.port)):
             return FakeHealthStatus(status.instance_id, status.port, self.health_check_port, "unhealthy",
                                     "Target.Timeout", "Request timed out")
         return status

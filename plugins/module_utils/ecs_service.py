@@ -613,6 +613,8 @@ class ServiceDeployer:
         complete and the new tasks' targets healthy); fails on a failed or rolled back deployment."""
         from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs_release import DeploymentWait
 
+        if not self.changes and is_stable(service, task_definition_arn):
+            return service  # nothing deployed by this run, and ECS reports it settled: no more reads
         primary = next((d for d in (service or {}).get("deployments") or [] if d.get("status") == "PRIMARY"), {})
         waiter = DeploymentWait(self.module, self.ecs, self.cluster, self.name)
         final, _seen = waiter.wait(

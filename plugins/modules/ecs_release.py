@@ -15,7 +15,7 @@ description:
     function the C(inboxwine.fozzy.ecs_task_definition) filter of site.yml uses, so both paths
     make the same revision), reuses the service's current or the family's newest revision when it
     is that definition and otherwise registers one, points the service at it and waits.
-  - O(action=rollback) points the service at the revision that served before the current one:
+  - O(action=rollback) points the service at the revision that served before the current one,
     the newest SUCCESSFUL service deployment of another revision (ListServiceDeployments and
     DescribeServiceRevisions), so a revision that was registered and never deployed, or one ECS
     rolled back, is never chosen; or at O(rollback_to), a revision number of the family or an

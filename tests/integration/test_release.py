@@ -149,11 +149,7 @@ def test_a_deploy_cut_after_registering_is_finished_by_the_next(stack, fault_pro
 
 
 def test_rollback_goes_to_the_revision_that_served_before(stack, fault_proxy):
-    """Revision 3 runs, 2 served before it. Leaves revision 2 (1.1.0) running."""
-    check = ok(run(stack, fault_proxy, "playbooks/rollback.yml", "--check", "--diff"), "rollback.yml --check")
-    assert writes(fault_proxy) == []
-    assert f"task definition: {FAMILY}:3 -> {FAMILY}:2" in text(check)
-
+    """Revision 3 runs, 2 served before it (its check mode: after the failed release below). Leaves revision 2 (1.1.0) running."""
     result = ok(run(stack, fault_proxy, "playbooks/rollback.yml"), "rollback.yml")
     assert writes(fault_proxy) == ["UpdateService"]
     assert len(fault_proxy.records) <= 12, [c.action for c in fault_proxy.records]
