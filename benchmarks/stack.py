@@ -48,6 +48,11 @@ up to the play; profile_tasks counts the same way), and its calls are those the 
 in that window. This is exact because the deploy runs on one host, task after task, with no
 async tasks: a task's module makes its calls between its start and its result.
 
+Then, on the converged stack: deploy.yml --check and deploy.yml of a tag pushed after the converge
+(1.0.1), and rollback.yml back to the revision of the converge; below the table, the seconds of each
+phase inside the ecs_release module (check, register, update, wait; the emulator settles deployments at
+once, so the wait is one look at the service deployment, tasks and targets).
+
 --repeat N does N measurements, each on a fresh emulator, and prints the median of each figure
 (with the range of the seconds); --noop-repeat M re-runs the no-op M times in each (alternating
 with the straight one), cheap extra samples of the figure that varies most with the machine's load. --save DIR writes, per run, the timeline and the call record
@@ -73,6 +78,14 @@ EMULATOR = [sys.executable, str(ROOT / "scripts" / "emulator.py")]
 RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)\s+skipped=(\d+)")
 ROLE_PREFIX = "inboxwine.fozzy."
 DIRECT = "no-op re-run, straight to the emulator"
+# The release rows (playbooks/deploy.yml and rollback.yml on the converged stack): the tag pushed for them.
+RELEASE_TAG = "1.0.1"
+RELEASES = {
+    "deploy.yml --check of an existing tag": ("playbooks/deploy.yml", ["-e", f"ecs_service_image_tag={RELEASE_TAG}", "--check"]),
+    "deploy.yml of an existing tag": ("playbooks/deploy.yml", ["-e", f"ecs_service_image_tag={RELEASE_TAG}"]),
+    "rollback.yml": ("playbooks/rollback.yml", []),
+}
+PHASES = re.compile(r"phases: ([^'\n]+)")
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from aws_fault_proxy import FaultPlan, FaultProxy  # noqa: E402
@@ -182,12 +195,15 @@ def run_playbook(name, proxy, workdir, inventory, playbook, extra):
     )
     ended = time.monotonic()
     recap = RECAP.findall(result.stdout)
+    phases = PHASES.findall(result.stdout)
     if result.returncode != 0 or not recap:
         sys.exit(f"{name}: ansible-playbook {playbook} {' '.join(extra)} failed (rc {result.returncode}):\n"
                  f"{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
     events = [json.loads(line) for line in timeline.read_text().splitlines() if line.strip()]
     calls = [(offset + call.at, call) for call in list(proxy.records)]
-    return Run(name, ended - started, tuple(map(int, recap[-1])), events, calls, started, ended)
+    run = Run(name, ended - started, tuple(map(int, recap[-1])), events, calls, started, ended)
+    run.phases = phases[-1].strip() if phases else ""
+    return run
 
 
 def describe_stack(endpoint, inventory):
@@ -219,7 +235,16 @@ def measure(inventory, acm_wait, rows, describe):
         through_proxy = ["-e", f"fozzy_aws_endpoint_url={proxy.url}", *common]
         run_playbook("prepare", proxy, workdir, inventory, "scripts/prepare_emulator.yml",
                      ["-e", f"fozzy_aws_endpoint_url={upstream}", *common])
+        if any(row in RELEASES for row in rows):  # the release pipeline pushed one more tag
+            subprocess.run([sys.executable, str(ROOT / "scripts" / "push_test_image.py"), "--endpoint-url", upstream,
+                            "--region", "eu-central-1", "--repository", "fozzy-api", "--tag", RELEASE_TAG],
+                           check=True, capture_output=True, env=env)
         for row in rows:
+            if row in RELEASES:
+                playbook, extra = RELEASES[row]
+                results.setdefault(row, []).append(run_playbook(row, proxy, workdir, inventory, playbook,
+                                                                through_proxy + extra))
+                continue
             if row == DIRECT:  # the proxy records nothing of it: only its seconds are shown
                 extra = ["-e", f"fozzy_aws_endpoint_url={upstream}", *common]
             else:
@@ -268,6 +293,9 @@ def print_table(samples, acm_wait):
               + "".join(f"{values[key]:>{width}g}" for key, width in
                         (("tasks", 7), ("recap", 7), ("changed", 9), ("calls", 7), ("writes", 8)))
               + (f"   (varied: {', '.join(varied)})" if varied else ""), flush=True)
+    for name in RELEASES:
+        if samples.get(name):
+            print(f"  {name}: in the module {samples[name][-1].phases}")
     waited = samples.get(f"converge from empty, ACM wait {acm_wait} s")
     if waited and samples.get("converge from empty"):
         extra = median([r.seconds for r in waited]) - median([r.seconds for r in samples["converge from empty"]])
@@ -368,9 +396,9 @@ def main():
     args = parser.parse_args()
 
     rows = (["converge from empty"] + (["no-op re-run"] + ([DIRECT] if args.direct else [])) * args.noop_repeat
-            + ["--check on converged"])
+            + ["--check on converged"] + list(RELEASES))
     waited = f"converge from empty, ACM wait {args.acm_wait} s"
-    names = ["converge from empty", "no-op re-run", "--check on converged"] + ([DIRECT] if args.direct else [])
+    names = ["converge from empty", "no-op re-run", "--check on converged"] + ([DIRECT] if args.direct else []) + list(RELEASES)
     samples = collections.OrderedDict((name, []) for name in names + ([waited] if args.acm_wait else []))
     described = []
     print(f"benchmarks/stack.py: {args.inventory} against a private emulator, through the recording proxy; "

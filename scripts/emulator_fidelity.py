@@ -2,6 +2,7 @@
 defaults would hide real behaviour from our tests. Test tooling only; production code
 never knows about them. Each patch says which AWS behaviour it restores.
 """
+import copy
 import os
 import sys
 import uuid
@@ -442,6 +443,315 @@ def _ecs_task_definition_by_family_is_the_latest_active():
     models.EC2ContainerServiceBackend.describe_task_definition = describe_task_definition
 
 
+
+# --- release (issue #13): service deployments, tasks and their targets ----------------------
+
+# Service deployment statuses AWS reports (ListServiceDeployments / DescribeServiceDeployments).
+_SETTLED = ("SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED")
+
+
+def _ecs_service_deployments_recorded():
+    """AWS records every deployment of a service as a *service deployment*
+    (ListServiceDeployments, DescribeServiceDeployments) and every configuration it deployed
+    as a *service revision* (DescribeServiceRevisions): ids and ARNs, createdAt / startedAt /
+    finishedAt, the source revisions (what ran before) and the target revision, and a status
+    that moves IN_PROGRESS -> SUCCESSFUL, or to ROLLBACK_SUCCESSFUL (with `rollback.reason`)
+    when the circuit breaker rolled it back, or STOPPED when it failed without rollback.
+    moto 5.2.5 has none of these APIs. Recorded here whenever the deployments patch above
+    starts a deployment; settled at once, as that patch settles deployments."""
+    from moto.core.responses import ActionResult
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    start = globals()["_start_deployment"]
+    if getattr(start, "_fozzy_recorded", False):
+        return
+
+    def _start_deployment(service, previous):
+        requested = service.task_definition
+        source = getattr(service, "_fozzy_current_revision", None)
+        start(service, previous)
+        _record_service_deployment(service, requested, source)
+
+    _start_deployment._fozzy_recorded = True
+    globals()["_start_deployment"] = _start_deployment
+
+    def list_service_deployments(self):
+        service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("service"))
+        wanted = self._get_param("status") or []
+        created = self._get_param("createdAt") or {}
+        after, before = _epoch(created.get("after")), _epoch(created.get("before"))
+        found = []
+        for record in sorted(getattr(service, "_fozzy_service_deployments", []), key=lambda r: r["createdAt"],
+                             reverse=True):
+            at = record["createdAt"].timestamp()
+            if (wanted and record["status"] not in wanted) or (after is not None and at < after) or (
+                    before is not None and at > before):
+                continue
+            found.append({key: record[key] for key in ("serviceDeploymentArn", "serviceArn", "clusterArn", "startedAt",
+                                                       "createdAt", "finishedAt", "targetServiceRevisionArn", "status",
+                                                       "statusReason") if record.get(key) is not None})
+        return ActionResult({"serviceDeployments": found[: int(self._get_param("maxResults") or 20)]})
+
+    def describe_service_deployments(self):
+        arns = self._get_param("serviceDeploymentArns") or []
+        found = [dict(record) for record in _all_service_deployments(self.ecs_backend)
+                 if record["serviceDeploymentArn"] in arns]
+        missing = [{"arn": arn, "reason": "MISSING"} for arn in arns if arn not in {r["serviceDeploymentArn"] for r in found}]
+        return ActionResult({"serviceDeployments": found, "failures": missing})
+
+    def describe_service_revisions(self):
+        arns = self._get_param("serviceRevisionArns") or []
+        revisions = getattr(self.ecs_backend, "_fozzy_service_revisions", {})
+        return ActionResult({"serviceRevisions": [revisions[arn] for arn in arns if arn in revisions],
+                             "failures": [{"arn": arn, "reason": "MISSING"} for arn in arns if arn not in revisions]})
+
+    EC2ContainerServiceResponse.list_service_deployments = list_service_deployments
+    EC2ContainerServiceResponse.describe_service_deployments = describe_service_deployments
+    EC2ContainerServiceResponse.describe_service_revisions = describe_service_revisions
+
+
+def _epoch(value):
+    if value is None:
+        return None
+    return value.timestamp() if hasattr(value, "timestamp") else float(value)
+
+
+def _ecs_backend_of(service):
+    from moto.ecs.models import ecs_backends
+
+    return ecs_backends[service._account_id][service.region_name]
+
+
+def _all_service_deployments(backend):
+    for service in backend.services.values():
+        yield from getattr(service, "_fozzy_service_deployments", [])
+
+
+def _record_service_deployment(service, requested, source):
+    """The service deployment (and target revision) of the deployment just started."""
+    from moto.core.utils import utcnow
+    from moto.moto_api._internal import mock_random
+
+    backend = _ecs_backend_of(service)
+    revisions = backend.__dict__.setdefault("_fozzy_service_revisions", {})
+    now = utcnow()
+    cluster = service.cluster_arn.split("/")[-1]
+    prefix = f"arn:aws:ecs:{service.region_name}:{service._account_id}"
+    revision_arn = f"{prefix}:service-revision/{cluster}/{service.name}/{mock_random.randint(10**17, 10**18)}"
+    definition = backend.describe_task_definition(requested)
+    revisions[revision_arn] = {
+        "serviceRevisionArn": revision_arn, "serviceArn": service.arn, "clusterArn": service.cluster_arn,
+        "taskDefinition": definition.arn, "launchType": service.launch_type,
+        "capacityProviderStrategy": getattr(service, "capacity_provider_strategy", None) or [],
+        "loadBalancers": service.load_balancers, "networkConfiguration": service.network_configuration or None,
+        "containerImages": [{"containerName": c.get("name"), "image": c.get("image")}
+                            for c in definition.container_definitions],
+        "createdAt": now,
+    }
+    primary = _primary(service) or {}
+    if service.task_definition != definition.arn:
+        status, reason = "ROLLBACK_SUCCESSFUL", "ECS deployment circuit breaker: tasks failed to start."
+    elif primary.get("rolloutState") == "COMPLETED":
+        status, reason = "SUCCESSFUL", ""
+    elif primary.get("rolloutState") == "FAILED":
+        status, reason = "STOPPED", primary.get("rolloutStateReason") or ""
+    else:
+        status, reason = "IN_PROGRESS", ""
+    record = {
+        "serviceDeploymentArn": f"{prefix}:service-deployment/{cluster}/{service.name}/{mock_random.get_random_hex(20)}",
+        "serviceArn": service.arn, "clusterArn": service.cluster_arn,
+        "createdAt": primary.get("createdAt") or now, "startedAt": now, "updatedAt": now,
+        "sourceServiceRevisions": [{"arn": source, "requestedTaskCount": 0, "runningTaskCount": 0, "pendingTaskCount": 0}]
+        if source else [],
+        "targetServiceRevision": {"arn": revision_arn, "requestedTaskCount": service.desired_count,
+                                  "runningTaskCount": service.desired_count if status == "SUCCESSFUL" else 0,
+                                  "pendingTaskCount": 0},
+        "targetServiceRevisionArn": revision_arn,
+        "status": status, "statusReason": reason,
+        "deploymentConfiguration": getattr(service, "deployment_configuration", None) or {},
+    }
+    if status in _SETTLED:
+        record["finishedAt"] = now
+    if status == "ROLLBACK_SUCCESSFUL":
+        record["rollback"] = {"reason": reason, "startedAt": now, "serviceRevisionArn": source}
+    else:
+        service._fozzy_current_revision = revision_arn if status != "STOPPED" else source
+    service.__dict__.setdefault("_fozzy_service_deployments", []).append(record)
+    # the recorded status follows what the service's tasks do (see _ecs_service_tasks_behind_targets)
+    service._fozzy_latest_deployment = record
+
+
+def _ecs_service_tasks_behind_targets():
+    """AWS runs a service's tasks (ListTasks / DescribeTasks, group `service:<name>`,
+    startedBy the deployment id, an ENI address each) and registers each task's address in the
+    service's target groups, where DescribeTargetHealth reports it healthy once the ALB's
+    health check reaches it; tasks of the old deployment are stopped and their targets
+    deregistered. A deployment whose new targets never turn healthy does not complete: it stays
+    IN_PROGRESS (until the circuit breaker, minutes later, counts enough failed tasks).
+    moto runs no tasks for services and registers no targets. Here the tasks exist (without a
+    network interface, so a teardown finds none left), their addresses are registered, and
+    a target is healthy when the ALB can reach it: the task's security group lets one of the
+    load balancer's security groups in on the target port (else unhealthy, Target.Timeout, as
+    AWS reports a health check that times out). A target group without a load balancer keeps
+    moto's answer, healthy."""
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
+
+    start = globals()["_start_deployment"]
+    if getattr(start, "_fozzy_tasks", False):
+        return
+
+    def _start_deployment(service, previous):
+        start(service, previous)
+        _reconcile_service_tasks(service)
+        primary = _primary(service)
+        record = getattr(service, "_fozzy_latest_deployment", None)
+        if primary and primary.get("rolloutState") == "COMPLETED" and not _targets_healthy(service, primary):
+            primary.update(rolloutState="IN_PROGRESS", rolloutStateReason=f"ECS deployment {primary['id']} in progress.")
+            if record and record["status"] in ("SUCCESSFUL", "ROLLBACK_SUCCESSFUL"):
+                record.update(status="IN_PROGRESS" if record["status"] == "SUCCESSFUL" else "ROLLBACK_IN_PROGRESS")
+                record.pop("finishedAt", None)
+
+    _start_deployment._fozzy_tasks = True
+    globals()["_start_deployment"] = _start_deployment
+
+    update_service = EC2ContainerServiceBackend.update_service
+
+    def update(self, service_properties):
+        updated = update_service(self, service_properties)
+        _reconcile_service_tasks(updated)  # a count change alone
+        return updated
+
+    EC2ContainerServiceBackend.update_service = update
+
+    delete_service = EC2ContainerServiceBackend.delete_service
+
+    def delete(self, cluster_name, service_name, force):
+        service = delete_service(self, cluster_name, service_name, force)
+        _reconcile_service_tasks(service, keep=False)
+        return service
+
+    EC2ContainerServiceBackend.delete_service = delete
+
+    health_for = FakeTargetGroup.health_for
+
+    def health(self, target, ec2_backend):
+        status = health_for(self, target, ec2_backend)
+        groups = getattr(self, "_fozzy_task_groups", {}).get(target["Id"])
+        # a target group no load balancer uses keeps moto's answer (ECS refuses such a service in AWS;
+        # moto lets a test stand one in for the load_balancer role)
+        if status.status == "healthy" and groups is not None and self.load_balancer_arns and not _reachable(
+                self, groups, int(status.port)):
+            return FakeHealthStatus(status.instance_id, status.port, self.health_check_port, "unhealthy",
+                                    "Target.Timeout", "Request timed out")
+        return status
+
+    FakeTargetGroup.health_for = health
+
+
+def _service_target_groups(service):
+    from moto.elbv2.models import elbv2_backends
+
+    elbv2 = elbv2_backends[service._account_id][service.region_name]
+    for lb in service.load_balancers or []:
+        group = elbv2.target_groups.get(lb.get("targetGroupArn"))
+        if group is not None:
+            yield group, int(lb.get("containerPort") or group.port)
+
+
+def _reachable(target_group, group_ids, port):
+    """Whether a security group of the task lets a security group of the target group's load balancers in on `port`."""
+    from moto.ec2.models import ec2_backends
+    from moto.elbv2.models import elbv2_backends
+
+    elbv2 = elbv2_backends[target_group.account_id][target_group.region_name]
+    ec2 = ec2_backends[target_group.account_id][target_group.region_name]
+    sources = {sg for arn in target_group.load_balancer_arns if arn in elbv2.load_balancers
+               for sg in elbv2.load_balancers[arn].security_groups or []}
+    for group_id in group_ids:
+        group = ec2.get_security_group_from_id(group_id)
+        for rule in group.ingress_rules if group else []:
+            ports = rule.ip_protocol == "-1" or (rule.ip_protocol == "tcp" and rule.from_port <= port <= rule.to_port)
+            if ports and (rule.source_group or {}).get("GroupId") in sources:
+                return True
+    return False
+
+
+def _targets_healthy(service, deployment):
+    tasks = [t for t in _service_tasks(service) if t.task_definition_arn == deployment["taskDefinition"]]
+    for group, port in _service_target_groups(service):
+        for task in tasks:
+            if group.health_for({"Id": _task_ip(task), "Port": port}, None).status != "healthy":
+                return False
+    return True
+
+
+def _service_tasks(service):
+    backend = _ecs_backend_of(service)
+    cluster = service.cluster_arn.split("/")[-1]
+    return [task for task in backend.tasks.get(cluster, {}).values()
+            if task.group == f"service:{service.name}" and task.desired_status == "RUNNING"]
+
+
+def _task_ip(task):
+    for attachment in task.attachments:
+        for detail in attachment.get("details", []):
+            if detail["name"] == "privateIPv4Address":
+                return detail["value"]
+    return None
+
+
+def _reconcile_service_tasks(service, keep=True):
+    """Run `runningCount` tasks of each deployment of the service (none once deleted), stop the
+    others, and keep the target groups' registrations in step."""
+    from moto.ec2.utils import random_private_ip
+    from moto.ecs.models import Task
+
+    backend = _ecs_backend_of(service)
+    cluster_name = service.cluster_arn.split("/")[-1]
+    cluster = backend.clusters.get(cluster_name)
+    if cluster is None:
+        return
+    wanted = {}
+    for deployment in (service.deployments if keep and service.status == "ACTIVE" else []):
+        if deployment.get("taskDefinition"):
+            wanted[deployment["taskDefinition"]] = wanted.get(deployment["taskDefinition"], 0) + int(
+                deployment.get("runningCount") or 0)
+    running = {}
+    for task in _service_tasks(service):
+        if running.get(task.task_definition_arn, 0) < wanted.get(task.task_definition_arn, 0):
+            running[task.task_definition_arn] = running.get(task.task_definition_arn, 0) + 1
+            continue
+        task.desired_status = "STOPPED"
+        task.last_status = "STOPPED"
+        task.stopped_reason = "Scaling activity initiated by (deployment)"
+        for group, port in _service_target_groups(service):
+            if _task_ip(task) in group.targets:
+                group.deregister([{"Id": _task_ip(task)}])
+            getattr(group, "_fozzy_task_groups", {}).pop(_task_ip(task), None)
+    network = (service.network_configuration or {}).get("awsvpcConfiguration") or {}
+    primary = _primary(service) or {}
+    for arn, count in wanted.items():
+        # moto's awsvpc tasks make a network interface that fails to describe itself (and would
+        # block a teardown): the task gets its address without one
+        definition = copy.copy(backend.describe_task_definition(arn))
+        definition.network_mode = "none"
+        for _ in range(count - running.get(arn, 0)):
+            task = Task(cluster, definition, None, None, backend, f"service:{service.name}", launch_type="FARGATE",
+                        started_by=primary.get("id", ""))
+            task._transitions = [("RUNNING", "RUNNING")]  # runs until stopped (moto's tasks stop when described)
+            task.network_configuration = service.network_configuration
+            task.attachments = [{
+                "id": str(uuid.uuid4()), "type": "ElasticNetworkInterface", "status": "ATTACHED",
+                "details": [{"name": "subnetId", "value": (network.get("subnets") or [""])[0]},
+                            {"name": "privateIPv4Address", "value": random_private_ip()}],
+            }]
+            backend.tasks.setdefault(cluster_name, {})[task.task_arn] = task
+            for group, port in _service_target_groups(service):
+                group.register([{"Id": _task_ip(task), "Port": port}])
+                group.__dict__.setdefault("_fozzy_task_groups", {})[_task_ip(task)] = list(network.get("securityGroups") or [])
+
+
 def apply():
     """Apply every patch. Called once by `emulator.py serve` before the server starts."""
     _nat_gateway_tag_resource_type()
@@ -456,6 +766,8 @@ def apply():
     _ecs_task_definition_by_family_is_the_latest_active()
     _ecr_lifecycle_policy_refused_like_aws()
     _sns_subscriptions_pending_until_confirmed()
+    _ecs_service_deployments_recorded()
+    _ecs_service_tasks_behind_targets()
 
 
 def _ecr_lifecycle_policy_refused_like_aws():
@@ -571,3 +883,6 @@ def _sns_subscriptions_pending_until_confirmed():
         return original_unsubscribe(self, subscription_arn)
 
     SNSBackend.unsubscribe = unsubscribe
+
+
+

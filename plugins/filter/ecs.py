@@ -7,21 +7,17 @@ execution role's policy, ARN parts, the lines that say what a new revision chang
 check that an id handed on by another role is one. The role's tasks only pass these on.
 """
 
-import hashlib
 import json
 import re
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import parse_ecr_image
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.task_definition import DIGEST_LABEL
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.task_definition import SpecError
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.task_definition import gunicorn_cmd_args as _gunicorn_cmd_args
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.task_definition import task_definition
 
-# Docker label carrying a digest of everything the task definition declares:
-# community.aws.ecs_taskdefinition ignores the task cpu, memory, execution role and runtime
-# platform (and lists of equal length with other values) when it looks for a matching revision;
-# the label makes any change of those a change of the container, which it does compare.
-DIGEST_LABEL = "wine.inbox.fozzy.definition-sha256"
-# The scratch volume mounted at /tmp when the root filesystem is read-only.
-SCRATCH_VOLUME = "tmp"
 ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>[0-9]{12}|aws|\*)?:"
                  r"(?P<resource>.+)$")
 # A Secrets Manager secret's complete ARN ends in -<6 random characters>.
@@ -52,76 +48,19 @@ def ecs_image(image, tag, ecr_result=None):
 
 
 def gunicorn_cmd_args(port, workers, keepalive, graceful_timeout):
-    """GUNICORN_CMD_ARGS: bind the container port, the workers, a keep-alive above the ALB idle timeout,
-    a graceful timeout below the stop timeout, worker heartbeats in /dev/shm (writable by every user)."""
-    return (f"--bind 0.0.0.0:{int(port)} --workers {int(workers)} --keep-alive {int(keepalive)}"
-            f" --graceful-timeout {int(graceful_timeout)} --worker-tmp-dir /dev/shm")
-
-
-def _digest(value):
-    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+    """GUNICORN_CMD_ARGS (see module_utils/task_definition.py)."""
+    return _gunicorn_cmd_args(port, workers, keepalive, graceful_timeout)
 
 
 def ecs_task_definition(spec):
     """The arguments of community.aws.ecs_taskdefinition for the service's one container, with the digest label.
 
-    ``spec``: family, name, image, cpu, memory, cpu_architecture, container_port, user,
-    readonly_root_filesystem, environment (dict), secrets (dict of ARNs), stop_timeout,
-    gunicorn (workers, keepalive, graceful_timeout), health_check (command, interval, timeout,
-    retries, start_period), log_group_name, region, execution_role_arn, task_role_arn.
+    Built by module_utils/task_definition.py (the ecs_release module of deploy.yml builds it there too).
     """
     try:
-        port = int(spec["container_port"])
-        gunicorn = spec["gunicorn"]
-        health = spec["health_check"]
-        environment = dict(spec.get("environment") or {})
-        environment["GUNICORN_CMD_ARGS"] = gunicorn_cmd_args(port, gunicorn["workers"], gunicorn["keepalive"],
-                                                             gunicorn["graceful_timeout"])
-        readonly = bool(spec["readonly_root_filesystem"])
-        container = {
-            "name": spec["name"],
-            "image": spec["image"],
-            "essential": True,
-            "user": str(spec["user"]),
-            "readonlyRootFilesystem": readonly,
-            "portMappings": [{"containerPort": port, "hostPort": port, "protocol": "tcp"}],
-            "environment": [{"name": name, "value": str(environment[name])} for name in sorted(environment)],
-            "secrets": [{"name": name, "valueFrom": value} for name, value in sorted((spec.get("secrets") or {}).items())],
-            "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp", "readOnly": False}] if readonly else [],
-            "stopTimeout": int(spec["stop_timeout"]),
-            "healthCheck": {
-                "command": list(health["command"]),
-                "interval": int(health["interval"]),
-                "timeout": int(health["timeout"]),
-                "retries": int(health["retries"]),
-                "startPeriod": int(health["start_period"]),
-            },
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": spec["log_group_name"],
-                    "awslogs-region": spec["region"],
-                    "awslogs-stream-prefix": spec["name"],
-                },
-            },
-        }
-        cpu, memory = str(int(spec["cpu"])), str(int(spec["memory"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise AnsibleFilterError(f"ecs_task_definition: the specification lacks or has a bad {exc}")
-    execution_role_arn, task_role_arn = spec.get("execution_role_arn") or "", spec.get("task_role_arn") or ""
-    digest = _digest({"container": container, "cpu": cpu, "memory": memory, "architecture": spec["cpu_architecture"],
-                      "volumes": readonly, "execution_role": execution_role_arn, "task_role": task_role_arn})
-    return {
-        "family": spec["family"],
-        "cpu": cpu,
-        "memory": memory,
-        "runtime_platform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": spec["cpu_architecture"]},
-        "volumes": [{"name": SCRATCH_VOLUME}] if readonly else [],
-        "containers": [dict(container, dockerLabels={DIGEST_LABEL: digest})],
-        "execution_role_arn": execution_role_arn,
-        "task_role_arn": task_role_arn,
-        "digest": digest,
-    }
+        return task_definition(spec)
+    except SpecError as exc:
+        raise AnsibleFilterError(f"ecs_task_definition: {exc}")
 
 
 def _secret_resource(value_from):

@@ -46,6 +46,7 @@ from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import reconci
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import strategy_from_options
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import strategy_view
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import parse_ecr_image
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import push_instructions
 
 # What AWS reports for a service created without a deploymentConfiguration.
 DEPLOYMENT_DEFAULTS = {
@@ -561,16 +562,7 @@ class ServiceDeployer:
         missing = self.missing_images(task_definition_arn, definition)
         if not missing:
             return
-        lines = []
-        for image, parts, code in missing:
-            what = "repository does not exist" if code == "RepositoryNotFoundException" else "image is not in the repository"
-            lines.append(
-                f"{image} ({what}). Build and push it, then run again:\n"
-                f"  aws ecr get-login-password --region {parts['region']} | docker login --username AWS"
-                f" --password-stdin {parts['registry']}\n"
-                f"  docker build -t {image} .\n"
-                f"  docker push {image}"
-            )
+        lines = [push_instructions(image, parts, code) for image, parts, code in missing]
         self.module.fail_json(
             msg=(
                 f"ECS service {self.name} was not {'updated' if self.existing_active else 'created'}: an image it would run"
@@ -616,30 +608,20 @@ class ServiceDeployer:
     def wait_for_inactive(self, what):
         return self.wait_until(lambda service: service is None or service.get("status") == "INACTIVE", what, set())
 
-    def wait_until_stable(self, service, task_definition_arn, known_events, first=True):
-        """The service once stable; fails on a failed or rolled back deployment."""
-        what = f"ECS service {self.name} in cluster {self.cluster} to reach a steady state with {short_td(task_definition_arn)}"
-        outcome = {}
+    def wait_until_stable(self, service, task_definition_arn, known_events):
+        """The service once its deployment is done (the wait deploy.yml shares: the service deployment
+        complete and the new tasks' targets healthy); fails on a failed or rolled back deployment."""
+        from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs_release import DeploymentWait
 
-        def settled(current):
-            failure = deployment_failure(current, task_definition_arn)
-            if failure:
-                outcome["failure"] = failure
-                return True
-            return is_stable(current, task_definition_arn)
-
-        if first and settled(service):
-            final = service
-        else:
-            final = self.wait_until(settled, what, known_events)
-        if outcome.get("failure"):
-            self.module.fail_json(
-                msg=outcome["failure"] + events_sentence(final, known_events),
-                changed=bool(self.changes),
-                changes=self.changes,
-                service=format_service(final),
-                stable=False,
-            )
+        if not self.changes and is_stable(service, task_definition_arn):
+            return service  # nothing deployed by this run, and ECS reports it settled: no more reads
+        primary = next((d for d in (service or {}).get("deployments") or [] if d.get("status") == "PRIMARY"), {})
+        waiter = DeploymentWait(self.module, self.ecs, self.cluster, self.name)
+        final, _seen = waiter.wait(
+            task_definition_arn, self.params["wait_timeout"], service=service,
+            since=primary.get("createdAt") if self.changes else None, known_events=known_events,
+            changed=bool(self.changes), extra={"changes": self.changes, "stable": False},
+        )
         return final
 
     # --- states --------------------------------------------------------------------------

@@ -9,6 +9,8 @@
   region, repository, tag, digest), or None for an image of another registry. Used by
   ecs_service_deploy (which images to look up in ECR) and by the test emulator's
   fidelity patches (scripts/emulator_fidelity.py).
+- ``push_instructions(image, parts, code)``: the commands that push a missing ECR image (the
+  one text of ecs_service_deploy and ecs_release).
 - ``image_reference_problems(value, variable)``: the input rule for any image reference
   (the distribution/reference grammar Docker, containerd and ECS use, plus an explicit tag
   or digest that is not ``latest``), as a list of problem sentences naming ``variable``.
@@ -75,3 +77,15 @@ def image_reference_problems(value, variable="ecs_service_image"):
     if match.group("tag") == "latest" and not match.group("digest"):
         return [f"{variable}={text} is not allowed: latest moves with every push; name an explicit tag or digest; {allowed}."]
     return []
+
+
+def push_instructions(image, parts, code):
+    """How to push a missing ECR image (``parts`` from parse_ecr_image, ``code`` the ECR error code)."""
+    what = "repository does not exist" if code == "RepositoryNotFoundException" else "image is not in the repository"
+    return (
+        f"{image} ({what}). Build and push it, then run again:\n"
+        f"  aws ecr get-login-password --region {parts['region']} | docker login --username AWS"
+        f" --password-stdin {parts['registry']}\n"
+        f"  docker build -t {image} .\n"
+        f"  docker push {image}"
+    )

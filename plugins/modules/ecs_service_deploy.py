@@ -198,16 +198,19 @@ options:
   wait:
     description:
       - With O(state=present), wait until the service has one deployment, of O(task_definition),
-        that is complete and runs the desired number of tasks. A deployment that fails, or that
-        the circuit breaker rolls back, fails the task with the reason.
+        that is complete and runs the desired number of tasks. After a change, also until the
+        service deployment is SUCCESSFUL (ListServiceDeployments, where AWS has it) and every
+        running task of O(task_definition) is a healthy target of each of O(load_balancers)
+        (the wait M(inboxwine.fozzy.ecs_release) uses). A deployment that fails, or that the
+        circuit breaker rolls back, fails the task with the reason.
       - With O(state=absent), wait until the service is V(INACTIVE).
       - Not done in check mode.
     type: bool
     default: true
   wait_timeout:
     description:
-      - Seconds to wait at most. The task fails when the service is not stable by then; the
-        deployment itself goes on in AWS.
+      - Seconds to wait at most. The task fails when the service is not stable by then, naming
+        what it waited for and what it saw last; the deployment itself goes on in AWS.
     type: int
     default: 900
 attributes:

@@ -109,16 +109,15 @@ def test_production_is_destroyed_only_when_the_run_names_it(account):
 def test_destroy_removes_a_half_built_stack_and_nothing_else(account, tmp_path):
     emulator, foreign = account
     # A failed deploy: the release tag was never pushed. site.yml builds the certificate, the
-    # network, the load balancer, the cluster, roles, log group, security group and task
-    # definition, the alarms, their topic and the dashboard, then stops before the service.
+    # network and what the load balancer needs first (security group, target group), then stops
+    # at the service's image check, before its first write (no cluster, roles or revision).
     result = emulator.playbook("playbooks/site.yml", *LOCAL, "-e", "ecs_service_image_tag=9.9.9",
                                "-e", f"outputs_file={tmp_path}/outputs.json")
     assert result.returncode != 0
     assert "fozzy-api:9.9.9" in output(result), output(result)[-3000:]
     built = leftovers(emulator.client, "fozzy-api", "local", DOMAIN)
-    assert {"vpcs", "nat_gateways", "load_balancers", "certificates", "clusters", "iam_roles", "log_groups",
-            "active_task_definitions", "records", "alarms", "dashboards", "topics"} <= built.keys(), built
-    assert "services" not in built
+    assert {"vpcs", "nat_gateways", "certificates", "target_groups", "security_groups", "records"} <= built.keys(), built
+    assert not {"services", "clusters", "iam_roles", "log_groups", "active_task_definitions"} & built.keys(), built
     # An interrupted run allocated the Elastic IP of a second NAT gateway and stopped.
     emulator.client("ec2").allocate_address(Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [
         {"Key": "Name", "Value": "fozzy-api-local-nat-eu-central-1b"}, {"Key": "ManagedBy", "Value": "inboxwine.fozzy"},
@@ -128,11 +127,10 @@ def test_destroy_removes_a_half_built_stack_and_nothing_else(account, tmp_path):
 
     assert leftovers(emulator.client, "fozzy-api", "local", DOMAIN) == {}
     assert foreign_state(emulator, foreign) == foreign["state"]
-    # The account is as before the deploy, but for what AWS keeps of deleted things (the
-    # deregistered task definition, the INACTIVE cluster) and the repository, kept with its
-    # image and the lifecycle policy the deploy gave it.
+    # The account is as before the deploy, but for the repository, kept with its image and the
+    # lifecycle policy the deploy gave it (no task definition was registered for the missing tag).
     after, before = snapshot(emulator.client), foreign["snapshot"]
-    assert [status for _arn, status in after["task_definitions"]] == ["INACTIVE"]
+    assert after["task_definitions"] == before["task_definitions"]
     assert {status for _name, status, _settings in after["clusters"]} <= {"INACTIVE"}
     assert [(r[0], r[-1]) for r in after["repositories"]] == [("fozzy-api", '["1.0.0"]')]
     for kind in set(before) - {"task_definitions", "clusters", "repositories"}:

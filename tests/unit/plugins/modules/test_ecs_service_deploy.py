@@ -32,12 +32,21 @@ def fidelity(monkeypatch):
     """The ECS patches, undone after the test (monkeypatch restores the originals)."""
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.ecs.responses import EC2ContainerServiceResponse
+    from moto.elbv2.models import FakeTargetGroup
 
     monkeypatch.setattr(EC2ContainerServiceResponse, "create_service", EC2ContainerServiceResponse.create_service)
     monkeypatch.setattr(EC2ContainerServiceBackend, "update_service", EC2ContainerServiceBackend.update_service)
+    monkeypatch.setattr(EC2ContainerServiceBackend, "delete_service", EC2ContainerServiceBackend.delete_service)
+    monkeypatch.setattr(FakeTargetGroup, "health_for", FakeTargetGroup.health_for)
+    for name in ("list_service_deployments", "describe_service_deployments", "describe_service_revisions"):
+        monkeypatch.setattr(EC2ContainerServiceResponse, name, None, raising=False)
+        monkeypatch.delattr(EC2ContainerServiceResponse, name)
     patches = load_fidelity()
     patches._ecs_create_service_keeps_settings()
     patches._ecs_deployments_like_aws()
+    patches._ecs_service_deployments_recorded()
+    patches._ecs_service_tasks_behind_targets()
+    return patches
 
 
 @pytest.fixture
@@ -50,6 +59,16 @@ def env(aws, fidelity):
     vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2, 3)]
     sg = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+    # the load balancer reaches the tasks (the emulator's targets are healthy only then)
+    alb_sg = ec2.create_security_group(GroupName="alb", Description="alb", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8000, "ToPort": 8000, "UserIdGroupPairs": [{"GroupId": alb_sg}]}])
+    elbv2 = boto3.client("elbv2")
+    alb = elbv2.create_load_balancer(Name="api", Subnets=subnets[:2], SecurityGroups=[alb_sg])["LoadBalancers"][0]
+    target_group = elbv2.create_target_group(Name="api", Protocol="HTTP", Port=8000, VpcId=vpc, TargetType="ip")
+    TARGET_GROUP["arn"] = target_group["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.create_listener(LoadBalancerArn=alb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": TARGET_GROUP["arn"]}])
     ecr.create_repository(repositoryName="fozzy-api")
     for tag in ("1.0.0", "1.0.1"):
         manifest = '{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "tag": "%s"}' % tag
@@ -68,7 +87,8 @@ def register(ecs, tag):
     )["taskDefinition"]["taskDefinitionArn"]
 
 
-TG = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/api/0123456789abcdef"
+# the target group the env fixture makes
+TARGET_GROUP = {}
 
 
 def args(env, task_definition, **overrides):
@@ -79,7 +99,7 @@ def args(env, task_definition, **overrides):
         desired_count=10,
         capacity_provider_strategy=[{"capacity_provider": "FARGATE", "base": 1, "weight": 1}],
         network_configuration={"subnets": env["subnets"][:2], "security_groups": [env["sg"]], "assign_public_ip": False},
-        load_balancers=[{"target_group_arn": TG, "container_name": "api", "container_port": 8000}],
+        load_balancers=[{"target_group_arn": TARGET_GROUP["arn"], "container_name": "api", "container_port": 8000}],
         health_check_grace_period_seconds=60,
         deployment_configuration={
             "minimum_healthy_percent": 100,
@@ -127,7 +147,7 @@ def test_create_sets_every_field_and_waits(env, run):
     assert "launchType" not in current
     awsvpc = current["networkConfiguration"]["awsvpcConfiguration"]
     assert (sorted(awsvpc["subnets"]), awsvpc["securityGroups"], awsvpc["assignPublicIp"]) == (sorted(env["subnets"][:2]), [env["sg"]], "DISABLED")
-    assert current["loadBalancers"] == [{"targetGroupArn": TG, "containerName": "api", "containerPort": 8000}]
+    assert current["loadBalancers"] == [{"targetGroupArn": TARGET_GROUP["arn"], "containerName": "api", "containerPort": 8000}]
     assert current["tags"] == [{"key": "Project", "value": "fozzy"}]
     assert result["service"]["task_definition"] == td
     assert result["service"]["tags"] == {"Project": "fozzy"}
@@ -371,8 +391,10 @@ def test_unfinished_deployment_times_out(env, run, fake_time):
         deployment_configuration={"deployment_circuit_breaker": {"enable": False, "rollback": False}}))
 
     assert result["failed"] is True
-    assert "Timed out after 30 seconds waiting for ECS service api" in result["msg"]
+    assert "Timed out after 30 seconds waiting for the deployment of api:2 to ECS service api" in result["msg"]
+    assert "every target of its new tasks in target group" in result["msg"]
     assert "PRIMARY deployment of api:2 IN_PROGRESS 0/10 running" in result["msg"]
+    assert "service deployment IN_PROGRESS" in result["msg"]
     assert sum(fake_time.sleeps) <= 30
 
 
