@@ -40,6 +40,18 @@ def zone_id(emulator):
     return [z["Id"] for z in zones if z["Name"] == "inbox.wine."][0]
 
 
+LOGS_BUCKET = "fozzy-api-local-alb-logs-123456789012"
+
+
+def logs_buckets(emulator):
+    """The access logs buckets of the account (the emulator's account is 123456789012)."""
+    return [b["Name"] for b in emulator.client("s3").list_buckets()["Buckets"] if "-alb-logs-" in b["Name"]]
+
+
+def web_acls(emulator):
+    return [acl["Name"] for acl in emulator.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]]
+
+
 def foreign_state(emulator, foreign):
     """What the foreign resources look like now (must never change)."""
     ec2, route53 = emulator.client("ec2"), emulator.client("route53")
@@ -119,6 +131,9 @@ def test_destroy_removes_a_half_built_stack_and_nothing_else(account, tmp_path):
     assert {"vpcs", "nat_gateways", "load_balancers", "certificates", "clusters", "iam_roles", "log_groups",
             "active_task_definitions", "records"} <= built.keys(), built
     assert "services" not in built
+    # the load balancer's access logs bucket and web ACL were made too
+    assert logs_buckets(emulator) == [LOGS_BUCKET]
+    assert web_acls(emulator) == ["fozzy-api-local-waf"]
     # An interrupted run allocated the Elastic IP of a second NAT gateway and stopped.
     emulator.client("ec2").allocate_address(Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [
         {"Key": "Name", "Value": "fozzy-api-local-nat-eu-central-1b"}, {"Key": "ManagedBy", "Value": "inboxwine.fozzy"},
@@ -128,6 +143,9 @@ def test_destroy_removes_a_half_built_stack_and_nothing_else(account, tmp_path):
 
     assert leftovers(emulator.client, "fozzy-api", "local", DOMAIN) == {}
     assert foreign_state(emulator, foreign) == foreign["state"]
+    # The web ACL goes with the load balancer; the access logs bucket stays (logs are evidence).
+    assert web_acls(emulator) == []
+    assert logs_buckets(emulator) == [LOGS_BUCKET]
     # The account is as before the deploy, but for what AWS keeps of deleted things (the
     # deregistered task definition, the INACTIVE cluster) and the repository, kept with its
     # image and the lifecycle policy the deploy gave it.
@@ -139,14 +157,18 @@ def test_destroy_removes_a_half_built_stack_and_nothing_else(account, tmp_path):
         assert after[kind] == before[kind], kind  # the hosted zone and its other records included
 
 
-def test_destroy_again_removes_only_the_repository_when_asked(account):
-    """A second run finds nothing of the stack (changed=0 but for the opt-in repository), and
-    -e fozzy_destroy_ecr_repository=true removes the repository (its images with ecr_force_absent)."""
+def test_destroy_again_removes_only_the_repository_and_logs_bucket_when_asked(account):
+    """A second run finds nothing of the stack (changed=0 but for the opt-in repository and
+    access logs bucket): -e fozzy_destroy_ecr_repository=true removes the repository (its images
+    with ecr_force_absent), -e fozzy_destroy_access_logs_bucket=true the bucket with its logs."""
     emulator, foreign = account
+    emulator.client("s3").put_object(Bucket=LOGS_BUCKET, Key="fozzy-api-local/AWSLogs/123456789012/log.gz", Body=b"x")
     before = snapshot(emulator.client)
     result = ok(emulator.playbook("playbooks/destroy.yml", *LOCAL, "-e", "fozzy_destroy_ecr_repository=true",
-                                  "-e", "ecr_force_absent=true"), "destroy.yml removing the repository")
-    assert changed(result) == 1
+                                  "-e", "ecr_force_absent=true", "-e", "fozzy_destroy_access_logs_bucket=true"),
+                "destroy.yml removing the repository and the access logs bucket")
+    assert changed(result) == 2
+    assert logs_buckets(emulator) == []
     after = snapshot(emulator.client)
     assert after["repositories"] == []
     assert {kind: state for kind, state in after.items() if kind != "repositories"} == \
