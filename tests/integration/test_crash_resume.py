@@ -35,7 +35,8 @@ PLAYBOOK = pathlib.Path(sys.executable).parent / "ansible-playbook"
 # The chain holds the boundaries where an interrupted run leaves a resource that the next run
 # must find again instead of making a second one, or finish instead of skipping, and that found
 # real bugs: a certificate requested but its ARN never heard; an internet gateway made but not
-# attached; an Elastic IP allocated and a NAT gateway made by a killed process; the service made
+# attached; an Elastic IP allocated and a NAT gateway made by a killed process; the WAF web ACL
+# made but its answer lost and never associated with the load balancer; the service made
 # but never waited for; the DNS alias half written. Between them they meet every shape of
 # interruption: the write never sent and an error answered (the gateway attachment); the write
 # made and its answer lost, which drops the connection unanswered so the SDK retries into the
@@ -53,6 +54,9 @@ CHAIN = [
     ("RequestCertificate", 1, True, "error"),  # certificate requested, its ARN never heard
     ("AttachInternetGateway", 1, False, "error"),  # gateway made, not attached
     ("CreateNatGateway", 1, True, "kill"),  # Elastic IP allocated, NAT gateway made, process killed
+    # web ACL made, its answer lost, not associated with the load balancer (the access logs bucket,
+    # made earlier in the same run, is found again by its name the same way)
+    ("CreateWebACL", 1, True, "error"),
     ("CreateService", 1, True, "error"),  # service made, never waited for
     ("ChangeResourceRecordSets", 1, True, "error"),  # the A record only (see validation_record_exists)
 ]
