@@ -768,6 +768,7 @@ def apply():
     _sns_subscriptions_pending_until_confirmed()
     _ecs_service_deployments_recorded()
     _ecs_service_tasks_behind_targets()
+    _wafv2_web_acl_resources_like_aws()
 
 
 def _ecr_lifecycle_policy_refused_like_aws():
@@ -885,4 +886,41 @@ def _sns_subscriptions_pending_until_confirmed():
     SNSBackend.unsubscribe = unsubscribe
 
 
+def _wafv2_web_acl_resources_like_aws():
+    """AWS WAFv2 answers ListResourcesForWebACL with the ARNs of the resources a web ACL is
+    associated with, and AssociateWebACL replaces a resource's web ACL (one per resource).
+    moto 5.2.5 has no ListResourcesForWebACL (community.aws.wafv2_resources, which reads it
+    before every association, fails) and appends the resource to the new web ACL without taking
+    it off the old one (or twice to the same one)."""
+    import json as _json
 
+    from moto.wafv2.models import WAFV2Backend
+    from moto.wafv2.responses import WAFV2Response
+
+    if getattr(WAFV2Response, "_fozzy_list_resources", False):
+        return
+
+    def list_resources_for_web_acl(self):
+        arn = self._get_param("WebACLArn")
+        web_acl = self.wafv2_backend.wacls.get(arn)
+        if web_acl is None:
+            from moto.wafv2.exceptions import WAFNonexistentItemException
+
+            raise WAFNonexistentItemException
+        resource_type = self._get_param("ResourceType") or "APPLICATION_LOAD_BALANCER"
+        kind = {"APPLICATION_LOAD_BALANCER": ":loadbalancer/app/"}.get(resource_type, "")
+        arns = [resource for resource in web_acl.associated_resources if kind in resource]
+        return 200, {}, _json.dumps({"ResourceArns": arns})
+
+    original_associate = WAFV2Backend.associate_web_acl
+
+    def associate_web_acl(self, web_acl_arn, resource_arn):
+        if web_acl_arn in self.wacls:
+            for web_acl in self.wacls.values():
+                while resource_arn in web_acl.associated_resources:
+                    web_acl.associated_resources.remove(resource_arn)
+        return original_associate(self, web_acl_arn, resource_arn)
+
+    WAFV2Response.list_resources_for_web_acl = list_resources_for_web_acl
+    WAFV2Response._fozzy_list_resources = True
+    WAFV2Backend.associate_web_acl = associate_web_acl

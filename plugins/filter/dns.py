@@ -44,6 +44,13 @@ def alias_target(dns_name, dualstack=True):
     return name + "."
 
 
+def alias_record_types(record_types, ip_address_type):
+    """The types of ``record_types`` the load balancer answers: AAAA only when its IP address type is
+    ``dualstack`` (an AAAA alias of an IPv4-only load balancer is an empty answer)."""
+    return [record_type for record_type in record_types or ()
+            if record_type != "AAAA" or str(ip_address_type or "") == "dualstack"]
+
+
 def alias_records(record_name, record_types, target, target_zone_id, evaluate_target_health):
     """The alias records wanted, one per type, as the dns role hands them on in dns_result.records
     (``evaluate_target_health`` as Ansible reads a boolean: -e gives the string "false")."""
@@ -88,6 +95,7 @@ class FilterModule:
             "public_zone_id": public_zone_id,
             "public_zone_ids": public_zone_ids,
             "alias_target": alias_target,
+            "alias_record_types": alias_record_types,
             "alias_records": alias_records,
             "alias_records_to_write": alias_records_to_write,
             "our_alias_records": our_alias_records,

@@ -8,6 +8,7 @@ security group rules, the parts of ELB ARNs, the result the role publishes, and 
 "changed") what a real run would change, read against what AWS reports.
 """
 
+import json
 import re
 
 from ansible.errors import AnsibleFilterError
@@ -26,11 +27,12 @@ REDIRECT = {"protocol": "HTTPS", "port": "443", "host": "#{host}", "path": "/#{p
             "status_code": "HTTP_301"}
 
 
-def load_balancer_ingress_rules(ipv4_cidrs, ipv6_cidrs=()):
-    """The ingress rules of the load balancer's security group: 80 and 443 from the clients."""
+def load_balancer_ingress_rules(ipv4_cidrs, ipv6_cidrs=(), ip_address_type="dualstack"):
+    """The ingress rules of the load balancer's security group: 80 and 443 from the clients
+    (from the IPv6 ranges too only when the load balancer is ``dualstack``)."""
     rules = [{"proto": "tcp", "ports": [80, 443], "cidr_ip": list(ipv4_cidrs or []),
               "rule_desc": "HTTP (redirected) and HTTPS from clients"}]
-    if ipv6_cidrs:
+    if ipv6_cidrs and ip_address_type == "dualstack":
         rules.append({"proto": "tcp", "ports": [80, 443], "cidr_ipv6": list(ipv6_cidrs),
                       "rule_desc": "HTTP (redirected) and HTTPS from clients over IPv6"})
     return rules
@@ -133,7 +135,8 @@ def load_balancer_plan(found, wanted, target_group_changes=()):
     exist yet, so nothing of the role can exist either), ``security_group_name``,
     ``target_group_name``, ``security_group_id``, ``target_group_arn``, ``subnet_ids``,
     ``ip_address_type``, ``ssl_policy``, ``certificate_arn``, ``idle_timeout``,
-    ``deletion_protection``, ``access_logs_bucket``, ``access_logs_prefix``, ``tags``.
+    ``deletion_protection``, ``access_logs_bucket``, ``access_logs_prefix``, ``tags`` and
+    optionally ``desync_mitigation_mode``.
     ``target_group_changes`` are the lines of target_group_changes, reported with these.
     """
     also = list(target_group_changes or [])
@@ -184,6 +187,9 @@ def load_balancer_plan(found, wanted, target_group_changes=()):
                    if wanted["access_logs_bucket"] else "off")
     if logs != wanted_logs:
         change("access_logs", logs, wanted_logs)
+    if wanted.get("desync_mitigation_mode") and \
+            found.get("routing_http_desync_mitigation_mode") != wanted["desync_mitigation_mode"]:
+        change("desync_mitigation_mode", found.get("routing_http_desync_mitigation_mode"), wanted["desync_mitigation_mode"])
     if found.get("ip_address_type") != wanted["ip_address_type"]:
         change("ip_address_type", found.get("ip_address_type"), wanted["ip_address_type"])
     subnets = sorted(zone.get("subnet_id") for zone in found.get("availability_zones") or ())
@@ -215,11 +221,215 @@ def load_balancer_facts(alb, target_group_arn_suffix=""):
         "dns_name": alb.get("dns_name") or "",
         "canonical_hosted_zone_id": alb.get("canonical_hosted_zone_id") or "",
         "vpc_id": alb.get("vpc_id") or "",
+        # ipv4 or dualstack: the dns role makes the AAAA alias only for dualstack
+        "ip_address_type": alb.get("ip_address_type") or "",
         "http_listener_arn": (http or {}).get("listener_arn") or "",
         "https_listener_arn": (https or {}).get("listener_arn") or "",
         # the app/<alb>/<id>/targetgroup/<tg>/<id> label of the ALBRequestCountPerTarget metric
         "resource_label": f"{suffix}/{target_group_arn_suffix}" if suffix and target_group_arn_suffix else "",
     }
+
+
+# --- access logs -----------------------------------------------------------------------------
+
+# Regions where Elastic Load Balancing writes access logs as one of its own AWS accounts (AWS
+# docs, "Enable access logs for your Application Load Balancer", step 2): the bucket policy
+# names that account's root. Every region opened since August 2022 is absent here and uses the
+# service principal instead (ELB_LOG_DELIVERY_SERVICE).
+ELB_LOG_DELIVERY_ACCOUNTS = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-southeast-3": "589379963580",
+    "ap-south-1": "718504428378",
+    "ap-northeast-3": "383597477331",
+    "ap-northeast-2": "600734575887",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-northeast-1": "582318560864",
+    "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-south-1": "635631232127",
+    "eu-west-3": "009996457667",
+    "eu-north-1": "897822967062",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+    "us-gov-west-1": "048591011584",
+    "us-gov-east-1": "190560391635",
+    "cn-north-1": "638102146993",
+    "cn-northwest-1": "037604701340",
+}
+ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+# S3 bucket names: 3 to 63 lower case letters, digits, dots or hyphens.
+S3_BUCKET_MAX = 63
+
+
+def _partition(region):
+    region = str(region or "")
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def elb_log_delivery_principal(region):
+    """The principal a bucket policy lets write the access logs of load balancers in ``region``.
+
+    ``{"AWS": "arn:aws:iam::<elb account>:root"}`` for the regions where ELB delivers as one of
+    its accounts (eu-central-1: 054676820928), ``{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}``
+    for every newer region.
+    """
+    account = ELB_LOG_DELIVERY_ACCOUNTS.get(str(region or ""))
+    if account:
+        return {"AWS": f"arn:{_partition(region)}:iam::{account}:root"}
+    return {"Service": ELB_LOG_DELIVERY_SERVICE}
+
+
+def access_logs_bucket_name(account_id, name, environment):
+    """The name of the log bucket the role creates: ``<name>-<environment>-alb-logs-<account>``.
+
+    S3 names are global: the account id keeps two accounts' stacks apart. Fails when the account
+    is unknown or the name would be longer than S3 allows (63 characters).
+    """
+    account = str(account_id or "")
+    if not re.match(r"^[0-9]{12}$", account):
+        raise AnsibleFilterError(f"access_logs_bucket_name: the AWS account id is needed for the log bucket's name,"
+                                 f" got {account!r} (preflight_result.aws_account_id, or set load_balancer_access_logs_bucket).")
+    bucket = f"{name}-{environment}-alb-logs-{account}".lower()
+    if len(bucket) > S3_BUCKET_MAX:
+        raise AnsibleFilterError(f"access_logs_bucket_name: {bucket} is longer than {S3_BUCKET_MAX} characters:"
+                                 " set load_balancer_access_logs_bucket to a shorter name.")
+    return bucket
+
+
+def access_logs_bucket_policy(bucket, prefix, account_id, region):
+    """The policy of the log bucket: TLS only, and the region's log delivery may put objects
+    under ``<prefix>/AWSLogs/<account>/`` (the only place ELB writes to), nothing else."""
+    partition = _partition(region)
+    bucket_arn = f"arn:{partition}:s3:::{bucket}"
+    key_prefix = f"{prefix}/" if prefix else ""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "AllowLoadBalancerLogDelivery",
+                "Effect": "Allow",
+                "Principal": elb_log_delivery_principal(region),
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket_arn}/{key_prefix}AWSLogs/{account_id}/*",
+            },
+        ],
+    }
+
+
+def _policy_document(value):
+    if isinstance(value, str):
+        try:
+            return json.loads(value) if value else {}
+        except ValueError:
+            return {"unreadable": value}
+    return value or {}
+
+
+def _normalised(value):
+    """A policy document with single-item lists as their item and lists sorted (what IAM treats as equal)."""
+    if isinstance(value, dict):
+        return {key: _normalised(item) for key, item in value.items()}
+    if isinstance(value, list):
+        items = [_normalised(item) for item in value]
+        if len(items) == 1:
+            return items[0]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+    return value
+
+
+def access_logs_bucket_changes(read, wanted):
+    """What a real run would create or change on the log bucket, one line each (check mode).
+
+    ``read`` is what amazon.aws.s3_bucket_info registered for the bucket (with bucket_facts);
+    ``wanted``: ``name``, ``policy``, ``retention_days``, ``tags``.
+    """
+    if not isinstance(read, dict) or "buckets" not in read:
+        return []
+    found = next((bucket for bucket in read.get("buckets") or () if bucket.get("name") == wanted["name"]), None)
+    if found is None:
+        return [f"access logs bucket {wanted['name']}: would be created (SSE-S3, public access blocked, TLS only,"
+                f" objects expire after {int(wanted['retention_days'])} days)"]
+    lines = []
+    rules = ((found.get("bucket_encryption") or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+    algorithms = [(rule.get("ApplyServerSideEncryptionByDefault") or {}).get("SSEAlgorithm") for rule in rules]
+    if algorithms != ["AES256"]:
+        lines.append(f"access logs bucket encryption: {','.join(map(str, algorithms)) or 'none'} -> AES256")
+    block = (found.get("public_access_block") or {}).get("PublicAccessBlockConfiguration") or {}
+    if not all(block.get(key) for key in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")):
+        lines.append("access logs bucket public access block: incomplete -> all four on")
+    ownership = [rule.get("ObjectOwnership") for rule in
+                 ((found.get("bucket_ownership_controls") or {}).get("OwnershipControls") or {}).get("Rules") or []]
+    if ownership != ["BucketOwnerEnforced"]:
+        lines.append(f"access logs bucket object ownership: {','.join(map(str, ownership)) or 'none'} -> BucketOwnerEnforced")
+    policy = _policy_document((found.get("bucket_policy") or {}).get("Policy") or "")
+    if _normalised(policy) != _normalised(wanted["policy"]):
+        lines.append("access logs bucket policy: would be replaced (TLS only, log delivery of the region)")
+    expiry = [rule.get("Expiration", {}).get("Days") for rule in
+              (found.get("bucket_lifecycle_configuration") or {}).get("Rules") or []
+              if rule.get("ID") == "expire-access-logs" and rule.get("Status") == "Enabled"]
+    if expiry != [int(wanted["retention_days"])]:
+        lines.append(f"access logs expiry: {','.join(map(str, expiry)) or 'none'} -> {int(wanted['retention_days'])} days")
+    tags = found.get("bucket_tagging") or {}
+    for key, value in sorted((wanted.get("tags") or {}).items()):
+        if tags.get(key) != str(value):
+            lines.append(f"access logs bucket tag {key}: {tags.get(key) or 'none'} -> {value}")
+    return lines
+
+
+# --- WAF -------------------------------------------------------------------------------------
+
+# AWS managed rule groups of the web ACL, in priority order: the common rule set (OWASP-style
+# protections) and known bad inputs (Log4j, Java deserialisation, ...). Both are free baseline
+# groups (only the per-rule WAF charge).
+WAF_MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
+# Requests per IP in the 5-minute window AWS allows for a rate-based rule.
+WAF_RATE_LIMIT_RANGE = (10, 2000000000)
+
+
+def _visibility(metric_name):
+    return {"sampled_requests_enabled": True, "cloud_watch_metrics_enabled": True, "metric_name": metric_name}
+
+
+def waf_rules(rate_limit, metric_prefix):
+    """The rules of the web ACL, as community.aws.wafv2_web_acl takes them (every field AWS
+    returns, so that the module's comparison finds no difference on a re-run): the managed rule
+    groups (their own actions), then a block of any IP over ``rate_limit`` requests per 5 minutes."""
+    rules = [{
+        "name": group,
+        "priority": priority,
+        "override_action": {"none": {}},
+        "statement": {"managed_rule_group_statement": {"vendor_name": "AWS", "name": group}},
+        "visibility_config": _visibility(f"{metric_prefix}-{group}"),
+    } for priority, group in enumerate(WAF_MANAGED_RULE_GROUPS)]
+    rules.append({
+        "name": "RateLimitPerIP",
+        "priority": len(rules),
+        "action": {"block": {}},
+        "statement": {"rate_based_statement": {"limit": int(rate_limit), "aggregate_key_type": "IP",
+                                               "evaluation_window_sec": 300}},
+        "visibility_config": _visibility(f"{metric_prefix}-RateLimitPerIP"),
+    })
+    return rules
 
 
 class FilterModule:
@@ -231,4 +441,9 @@ class FilterModule:
             "target_group_changes": target_group_changes,
             "load_balancer_plan": load_balancer_plan,
             "load_balancer_facts": load_balancer_facts,
+            "elb_log_delivery_principal": elb_log_delivery_principal,
+            "access_logs_bucket_name": access_logs_bucket_name,
+            "access_logs_bucket_policy": access_logs_bucket_policy,
+            "access_logs_bucket_changes": access_logs_bucket_changes,
+            "waf_rules": waf_rules,
         }

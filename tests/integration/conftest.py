@@ -160,12 +160,30 @@ def stack_counts(emulator):
         "dashboards": len(cloudwatch.list_dashboards()["DashboardEntries"]),
         "topics": len(sns.list_topics()["Topics"]),
         "subscriptions": len(sns.list_subscriptions()["Subscriptions"]),
+        "access_logs_buckets": len([b for b in emulator.client("s3").list_buckets()["Buckets"] if "-alb-logs-" in b["Name"]]),
+        "web_acls": len(emulator.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]),
     }
 
 
-def clean_build_counts(nat_gateway_mode="single", az_count=2):
-    """What stack_counts() finds after one clean site.yml with inventories/local."""
+def local_vpc_ipv6_enabled():
+    """Whether inventories/local gives the VPC an IPv6 range (vpc_ipv6_enabled: the local and
+    production inventories, else the vpc role's default; False where nothing sets it), so the
+    load balancer is dualstack and the dns role makes the AAAA alias."""
+    import yaml
+
+    for path in ("inventories/local/group_vars/all/20-local.yml", "inventories/production/group_vars/all/main.yml",
+                 "roles/vpc/defaults/main.yml"):
+        found = yaml.safe_load((ROOT / path).read_text()) or {}
+        if "vpc_ipv6_enabled" in found:
+            return str(found["vpc_ipv6_enabled"]).lower() in ("true", "yes", "on", "1")
+    return False
+
+
+def clean_build_counts(nat_gateway_mode="single", az_count=2, ipv6=None):
+    """What stack_counts() finds after one clean site.yml with inventories/local (``ipv6``: whether
+    the VPC has an IPv6 range, by default as the inventory says)."""
     nat_gateways = az_count if nat_gateway_mode == "per_az" else 1
+    ipv6 = local_vpc_ipv6_enabled() if ipv6 is None else ipv6
     return {
         "vpcs": 1, "subnets": 2 * az_count, "internet_gateways": 1,
         "nat_gateways": nat_gateways, "elastic_ips": nat_gateways,
@@ -174,10 +192,13 @@ def clean_build_counts(nat_gateway_mode="single", az_count=2):
         "certificates": 1, "load_balancers": 1, "listeners": 2, "target_groups": 1,
         "clusters": 1, "services": 1, "task_definitions": 1, "iam_roles": 2, "log_groups": 1,
         "scalable_targets": 1, "scaling_policies": 1,
-        "dns_records": ["A", "AAAA", "CNAME"],  # the alias records and the certificate's validation record
+        # the alias records (AAAA only for a dualstack load balancer) and the certificate's validation record
+        "dns_records": ["A", "AAAA", "CNAME"] if ipv6 else ["A", "CNAME"],
         "repository_tag_keys": [["Environment", "ManagedBy", "Project"]],  # fozzy-api, tagged ecr_tags
         "alarms": 7, "dashboards": 1, "topics": 1,
         "subscriptions": 0,  # inventories/local subscribes nobody
+        # the load balancer's access logs bucket and web ACL (the local inventory has production's settings)
+        "access_logs_buckets": 1, "web_acls": 1,
     }
 
 

@@ -35,10 +35,11 @@ PLAYBOOK = pathlib.Path(sys.executable).parent / "ansible-playbook"
 # The chain holds the boundaries where an interrupted run leaves a resource that the next run
 # must find again instead of making a second one, or finish instead of skipping, and that found
 # real bugs: a certificate requested but its ARN never heard; an internet gateway made but not
-# attached; an Elastic IP allocated and a NAT gateway made by a killed process; some of the
-# alarms made (the next run makes the others, none twice); the service made but never waited
-# for; the DNS alias half written; the ECR repository converged without its tags. Between them
-# they meet every shape of interruption: the write never sent and an error answered (the gateway
+# attached; an Elastic IP allocated and a NAT gateway made by a killed process; the WAF web ACL
+# made but its answer lost and never associated with the load balancer; some of the alarms made
+# (the next run makes the others, none twice); the service made but never waited for; the DNS
+# alias half written; the ECR repository converged without its tags. Between them they meet
+# every shape of interruption: the write never sent and an error answered (the gateway
 # attachment, the repository's tags); the write made and its answer lost, which drops the
 # connection unanswered so the SDK retries into the error (the proxy does that for every
 # forwarded cut: certificate, service, DNS); the process killed while it waits (the NAT gateway).
@@ -55,6 +56,9 @@ CHAIN = [
     ("AttachInternetGateway", 1, False, "error"),  # gateway made, not attached
     ("CreateNatGateway", 1, True, "kill"),  # Elastic IP allocated, NAT gateway made, process killed
     ("TagResource", 1, False, "error"),  # ECR repository converged, its tags never written
+    # web ACL made, its answer lost, not associated with the load balancer (the access logs bucket,
+    # made earlier in the same run, is found again by its name the same way)
+    ("CreateWebACL", 1, True, "error"),
     ("PutMetricAlarm", 3, True, "error"),  # three of the seven alarms made, the third's answer lost
     ("CreateService", 1, True, "error"),  # service made, never waited for
     ("ChangeResourceRecordSets", 1, True, "error"),  # the A record only (see validation_record_exists)

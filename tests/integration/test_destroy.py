@@ -10,6 +10,7 @@ The tests of this module share one emulator and run in order; each states what i
 """
 import re
 
+import botocore.exceptions
 import pytest
 
 from aws_stack import leftovers, snapshot
@@ -38,6 +39,18 @@ def ok(result, what):
 def zone_id(emulator):
     zones = emulator.client("route53").list_hosted_zones_by_name(DNSName="inbox.wine")["HostedZones"]
     return [z["Id"] for z in zones if z["Name"] == "inbox.wine."][0]
+
+
+LOGS_BUCKET = "fozzy-api-local-alb-logs-123456789012"
+
+
+def logs_buckets(emulator):
+    """The access logs buckets of the account (the emulator's account is 123456789012)."""
+    return [b["Name"] for b in emulator.client("s3").list_buckets()["Buckets"] if "-alb-logs-" in b["Name"]]
+
+
+def web_acls(emulator):
+    return [acl["Name"] for acl in emulator.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]]
 
 
 def foreign_state(emulator, foreign):
@@ -118,6 +131,9 @@ def test_destroy_removes_a_half_built_stack_and_nothing_else(account, tmp_path):
     built = leftovers(emulator.client, "fozzy-api", "local", DOMAIN)
     assert {"vpcs", "nat_gateways", "certificates", "target_groups", "security_groups", "records"} <= built.keys(), built
     assert not {"services", "clusters", "iam_roles", "log_groups", "active_task_definitions"} & built.keys(), built
+    # the load balancer's access logs bucket was made (its prepare step), the web ACL not yet
+    assert logs_buckets(emulator) == [LOGS_BUCKET]
+    assert web_acls(emulator) == []
     # An interrupted run allocated the Elastic IP of a second NAT gateway and stopped.
     emulator.client("ec2").allocate_address(Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [
         {"Key": "Name", "Value": "fozzy-api-local-nat-eu-central-1b"}, {"Key": "ManagedBy", "Value": "inboxwine.fozzy"},
@@ -127,6 +143,9 @@ def test_destroy_removes_a_half_built_stack_and_nothing_else(account, tmp_path):
 
     assert leftovers(emulator.client, "fozzy-api", "local", DOMAIN) == {}
     assert foreign_state(emulator, foreign) == foreign["state"]
+    # The access logs bucket stays (logs are evidence).
+    assert web_acls(emulator) == []
+    assert logs_buckets(emulator) == [LOGS_BUCKET]
     # The account is as before the deploy, but for the repository, kept with its image and the
     # lifecycle policy the deploy gave it (no task definition was registered for the missing tag).
     after, before = snapshot(emulator.client), foreign["snapshot"]
@@ -137,14 +156,20 @@ def test_destroy_removes_a_half_built_stack_and_nothing_else(account, tmp_path):
         assert after[kind] == before[kind], kind  # the hosted zone and its other records included
 
 
-def test_destroy_again_removes_only_the_repository_when_asked(account):
-    """A second run finds nothing of the stack (changed=0 but for the opt-in repository), and
-    -e fozzy_destroy_ecr_repository=true removes the repository (its images with ecr_force_absent)."""
+def test_destroy_again_removes_only_the_repository_and_logs_bucket_when_asked(account):
+    """A second run finds nothing of the stack (changed=0 but for the opt-in repository and
+    access logs bucket): -e fozzy_destroy_ecr_repository=true removes the repository (its images
+    with ecr_force_absent), -e fozzy_destroy_access_logs_bucket=true the bucket with its logs."""
     emulator, foreign = account
+    # The bucket's policy refuses every request without TLS (the emulator is plain HTTP): moto evaluates it.
+    with pytest.raises(botocore.exceptions.ClientError, match="Forbidden|AccessDenied"):
+        emulator.client("s3").put_object(Bucket=LOGS_BUCKET, Key="fozzy-api-local/AWSLogs/123456789012/log.gz", Body=b"x")
     before = snapshot(emulator.client)
     result = ok(emulator.playbook("playbooks/destroy.yml", *LOCAL, "-e", "fozzy_destroy_ecr_repository=true",
-                                  "-e", "ecr_force_absent=true"), "destroy.yml removing the repository")
-    assert changed(result) == 1
+                                  "-e", "ecr_force_absent=true", "-e", "fozzy_destroy_access_logs_bucket=true"),
+                "destroy.yml removing the repository and the access logs bucket")
+    assert changed(result) == 2
+    assert logs_buckets(emulator) == []
     after = snapshot(emulator.client)
     assert after["repositories"] == []
     assert {kind: state for kind, state in after.items() if kind != "repositories"} == \

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from aws_stack import snapshot
+from conftest import local_vpc_ipv6_enabled
 
 # Its tests share module-scoped fixtures: `pytest -n` must keep them on one worker.
 pytestmark = pytest.mark.xdist_group("plan")
@@ -80,7 +81,10 @@ def test_plan_on_an_empty_account_reports_what_would_be_created(account, outputs
         "vpc : Create the VPC",
         # the release pipeline created the repository; the role would add its lifecycle policy
         "ecr : Report that a real run would update the repository (check mode)",
+        "load_balancer : Compare the access logs bucket with the inputs (check mode)",
         "load_balancer : Report what a real run would create",
+        "load_balancer : Create the web ACL of the load balancer",
+        "load_balancer : Report the association a real run would make",
         "monitoring : Create the alarm topic (encrypted) and its subscriptions",
         "monitoring : Create the alarms",
         "monitoring : Create the dashboard of the service",
@@ -94,7 +98,10 @@ def test_plan_on_an_empty_account_reports_what_would_be_created(account, outputs
         "Would create security group fozzy-api-local-alb, target group fozzy-api-local-tg and load balancer fozzy-api-local",
         "Would create or update cluster fozzy-api-local",
         "Would scale service fozzy-api of cluster fozzy-api-local between 2 and 15 tasks on 70 % average CPU",
-        "Would point fozzy-api.inbox.wine (A, AAAA) at the load balancer",
+        # AAAA only for a dualstack load balancer (a VPC with an IPv6 range)
+        "Would point fozzy-api.inbox.wine (A, AAAA) at the load balancer" if local_vpc_ipv6_enabled()
+        else "Would point fozzy-api.inbox.wine (A) at the load balancer",
+        "access logs bucket fozzy-api-local-alb-logs-123456789012: would be created",
         "Would update repository fozzy-api to image_tag_mutability IMMUTABLE, scan_on_push true, "
         "a lifecycle policy keeping the newest 30 images",
     ):

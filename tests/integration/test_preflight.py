@@ -101,6 +101,10 @@ BAD_INPUTS = [
      " load_balancer_backend_keepalive=70, or clients get 502 responses on reused connections."),
     ("alb-ingress-cidr", [_json(load_balancer_ingress_cidrs=["0.0.0.0/0", "10.0.0.300/32"])],
      "load_balancer_ingress_cidrs: '10.0.0.300/32' is not allowed: use an IPv4 network in CIDR notation"),
+    ("alb-waf-rate-limit", ["load_balancer_waf_rate_limit=5"],
+     "load_balancer_waf_rate_limit=5 is not allowed: use 10 to 2000000000 requests per IP in 5 minutes"),
+    ("alb-logs-retention", ["load_balancer_access_logs_retention_days=0"],
+     "load_balancer_access_logs_retention_days=0 is not allowed: use 1 to 3650 days."),
     # --- ecs_service: Fargate sizes, image reference, health-check path, port, names
     ("fargate-4096-4096", ["ecs_service_memory=4096"],
      "ecs_service_cpu=4096 with ecs_service_memory=4096 is not allowed together: that is not a Fargate task size; with"
@@ -213,8 +217,8 @@ RUNS = {
     "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore", "alb-idle-above-backend-keepalive",
                 "release-pattern-wildcards", "alarm-cpu-threshold"],
     "batch-6": ["az-count-above-region", "environment-variable-name", "environment-upper-case", "untagged-expiry-0",
-                "verify-load-users-cap", "alarm-subscription-protocol"],
-    "batch-7": ["nat-mode-choice", "arm64-on-spot", "verify-url-http", "alarm-aws-managed-key"],
+                "verify-load-users-cap", "alarm-subscription-protocol", "alb-waf-rate-limit"],
+    "batch-7": ["nat-mode-choice", "arm64-on-spot", "verify-url-http", "alarm-aws-managed-key", "alb-logs-retention"],
     "batch-8": ["subnets-do-not-fit", "verify-min-rps-above-rate", "alarm-container-insights"],
     "region-empty": ["region-empty"],
     "endpoint-without-scheme": ["endpoint-without-scheme"],

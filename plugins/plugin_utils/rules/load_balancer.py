@@ -113,11 +113,11 @@ def ssl_policy(inputs):
 @rule(ROLE)
 def access_logs(inputs):
     bucket = inputs.get("load_balancer_access_logs_bucket") or ""
-    if not bucket:
-        return
-    if not BUCKET.match(str(bucket)):
+    if bucket and not BUCKET.match(str(bucket)):
         yield not_allowed("load_balancer_access_logs_bucket", bucket, "use an S3 bucket name (3 to 63 lower case letters,"
-                          ' digits, dots or hyphens) or "" for no access logs.')
+                          ' digits, dots or hyphens) or "" for the bucket the role creates.')
+    if not (bucket or str(inputs.get("load_balancer_access_logs_enabled", True)).lower() in ("true", "yes", "on", "1")):
+        return
     prefix = str(inputs.get("load_balancer_access_logs_prefix") or "")
     if prefix.startswith("/") or prefix.endswith("/") or "AWSLogs" in prefix:
         yield not_allowed("load_balancer_access_logs_prefix", prefix, 'use a key prefix without a leading or trailing "/"'
@@ -156,3 +156,24 @@ def certificate(inputs):
     if arn and not CERTIFICATE_ARN.match(str(arn)):
         yield not_allowed("load_balancer_certificate_arn", arn, "use the ARN of an ACM certificate,"
                           " arn:aws:acm:<region>:<account>:certificate/<id> (or leave it to the certificate role).")
+
+
+WAF_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+@rule(ROLE)
+def access_logs_retention(inputs):
+    days = inputs.get("load_balancer_access_logs_retention_days")
+    if days is not None and not within(days, 1, 3650):
+        yield not_allowed("load_balancer_access_logs_retention_days", days, "use 1 to 3650 days.")
+
+
+@rule(ROLE)
+def waf(inputs):
+    limit = inputs.get("load_balancer_waf_rate_limit")
+    if limit is not None and not within(limit, 10, 2000000000):
+        yield not_allowed("load_balancer_waf_rate_limit", limit, "use 10 to 2000000000 requests per IP in 5 minutes"
+                          " (the range AWS WAF allows for a rate-based rule).")
+    name = inputs.get("load_balancer_waf_name")
+    if name is not None and not WAF_NAME.match(str(name)):
+        yield not_allowed("load_balancer_waf_name", name, "use 1 to 128 letters, digits, hyphens or underscores.")

@@ -12,7 +12,8 @@ TARGET = "dualstack.fozzy-1.eu-central-1.elb.amazonaws.com."
 
 def test_filters_are_registered():
     assert set(dns.FilterModule().filters()) == {
-        "public_zone_id", "public_zone_ids", "alias_target", "alias_records", "alias_records_to_write", "our_alias_records"}
+        "public_zone_id", "public_zone_ids", "alias_target", "alias_record_types", "alias_records", "alias_records_to_write",
+        "our_alias_records"}
 
 
 def test_the_public_zone_of_the_name_is_picked():
@@ -95,3 +96,12 @@ def test_only_aliases_to_our_load_balancer_are_ours():
 def test_target_health_given_as_a_string_is_read_as_ansible_reads_it(value, expected):
     [record] = dns.alias_records("a.inbox.wine", ["A"], TARGET, "Z215", value)
     assert record["evaluate_target_health"] is expected
+
+
+def test_alias_record_types_make_aaaa_only_for_a_dualstack_load_balancer():
+    from ansible_collections.inboxwine.fozzy.plugins.filter.dns import alias_record_types
+
+    assert alias_record_types(["A", "AAAA"], "dualstack") == ["A", "AAAA"]
+    assert alias_record_types(["A", "AAAA"], "ipv4") == ["A"]
+    assert alias_record_types(["A", "AAAA"], "") == ["A"]
+    assert alias_record_types(["AAAA"], "ipv4") == []

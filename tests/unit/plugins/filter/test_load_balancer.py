@@ -1,10 +1,13 @@
 """Filters of the load_balancer role: what its tasks hand to the modules and to the other roles."""
+import json
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.inboxwine.fozzy.plugins.filter.load_balancer import (
-    elb_arn_suffix, load_balancer_facts, load_balancer_ingress_rules, load_balancer_plan, load_balancer_wiring,
-    target_group_changes)
+    access_logs_bucket_changes, access_logs_bucket_name, access_logs_bucket_policy, elb_arn_suffix,
+    elb_log_delivery_principal, load_balancer_facts, load_balancer_ingress_rules, load_balancer_plan,
+    load_balancer_wiring, target_group_changes, waf_rules)
 
 ALB_ARN = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/app/fozzy-api-it/50dc6c495c0c9188"
 TG_ARN = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/fozzy-api-it-tg/73e2d6bc24d8a067"
@@ -21,6 +24,9 @@ def test_ingress_rules_allow_80_and_443_from_the_clients():
     ]
     # no IPv6 ranges: no IPv6 rule
     assert [rule.get("cidr_ipv6") for rule in load_balancer_ingress_rules(["203.0.113.0/24"], [])] == [None]
+    # an IPv4-only load balancer: no IPv6 rule either
+    assert [rule.get("cidr_ipv6") for rule in load_balancer_ingress_rules(["0.0.0.0/0"], ["::/0"], "ipv4")] == [None]
+    assert load_balancer_ingress_rules(["0.0.0.0/0"], ["::/0"], "dualstack")[1]["cidr_ipv6"] == ["::/0"]
 
 
 def test_wiring_lets_through_what_other_roles_handed_on():
@@ -177,6 +183,7 @@ def test_facts_of_the_load_balancer():
         "dns_name": "fozzy-api-it-1.elb.amazonaws.com",
         "canonical_hosted_zone_id": "Z215JYRZR1TBD5",
         "vpc_id": "vpc-0123abcd",
+        "ip_address_type": "ipv4",
         "http_listener_arn": FOUND["listeners"][0]["listener_arn"],
         "https_listener_arn": FOUND["listeners"][1]["listener_arn"],
         "resource_label": "app/fozzy-api-it/50dc6c495c0c9188/targetgroup/fozzy-api-it-tg/73e2d6bc24d8a067",
@@ -186,3 +193,117 @@ def test_facts_of_the_load_balancer():
 def test_facts_of_no_load_balancer_are_empty():
     assert set(load_balancer_facts({}).values()) == {""}
     assert set(load_balancer_facts(None, "targetgroup/x/1").values()) == {""}
+
+
+def test_plan_names_a_desync_mitigation_mode_to_change():
+    found = dict(FOUND, routing_http_desync_mitigation_mode="defensive")
+    assert load_balancer_plan(found, dict(WANTED, desync_mitigation_mode="strictest")) == [
+        "Would change:", "desync_mitigation_mode: defensive -> strictest"]
+    assert load_balancer_plan(dict(FOUND, routing_http_desync_mitigation_mode="strictest"),
+                              dict(WANTED, desync_mitigation_mode="strictest")) == []
+
+
+# --- access logs
+
+
+@pytest.mark.parametrize("region, principal", [
+    ("eu-central-1", {"AWS": "arn:aws:iam::054676820928:root"}),
+    ("us-east-1", {"AWS": "arn:aws:iam::127311923021:root"}),
+    ("eu-west-1", {"AWS": "arn:aws:iam::156460612806:root"}),
+    ("us-gov-west-1", {"AWS": "arn:aws-us-gov:iam::048591011584:root"}),
+    ("cn-north-1", {"AWS": "arn:aws-cn:iam::638102146993:root"}),
+    # regions opened since August 2022: the service principal
+    ("eu-central-2", {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}),
+    ("ap-southeast-4", {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}),
+    ("il-central-1", {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}),
+])
+def test_log_delivery_principal_of_the_region(region, principal):
+    assert elb_log_delivery_principal(region) == principal
+
+
+def test_log_bucket_name_from_name_environment_and_account():
+    assert access_logs_bucket_name("123456789012", "fozzy-api", "production") == "fozzy-api-production-alb-logs-123456789012"
+    # the longest fozzy_name and fozzy_environment the rules allow still fit S3's 63 characters
+    assert len(access_logs_bucket_name("123456789012", "a" * 16, "b" * 16)) == 55
+    with pytest.raises(AnsibleFilterError, match="the AWS account id is needed"):
+        access_logs_bucket_name("", "fozzy-api", "production")
+    with pytest.raises(AnsibleFilterError, match="longer than 63"):
+        access_logs_bucket_name("123456789012", "a" * 30, "b" * 30)
+
+
+def test_log_bucket_policy_is_tls_only_and_lets_the_region_deliver_under_the_prefix():
+    policy = access_logs_bucket_policy("logs-b", "fozzy-api-production", "123456789012", "eu-central-1")
+    deny, allow = policy["Statement"]
+    assert deny == {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                    "Resource": ["arn:aws:s3:::logs-b", "arn:aws:s3:::logs-b/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    assert allow == {"Sid": "AllowLoadBalancerLogDelivery", "Effect": "Allow",
+                     "Principal": {"AWS": "arn:aws:iam::054676820928:root"}, "Action": "s3:PutObject",
+                     "Resource": "arn:aws:s3:::logs-b/fozzy-api-production/AWSLogs/123456789012/*"}
+    newer = access_logs_bucket_policy("logs-b", "", "123456789012", "eu-south-2")["Statement"][1]
+    assert newer["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    assert newer["Resource"] == "arn:aws:s3:::logs-b/AWSLogs/123456789012/*"
+
+
+def _bucket_read(**changes):
+    policy = access_logs_bucket_policy("logs-b", "p", "123456789012", "eu-central-1")
+    bucket = {
+        "name": "logs-b",
+        "bucket_encryption": {"ServerSideEncryptionConfiguration": {"Rules": [
+            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]}},
+        "public_access_block": {"PublicAccessBlockConfiguration": {
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}},
+        "bucket_ownership_controls": {"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}},
+        # S3 answers a single Resource as a string and may reorder lists
+        "bucket_policy": {"Policy": json.dumps(dict(policy, Statement=[
+            dict(policy["Statement"][0], Resource=list(reversed(policy["Statement"][0]["Resource"]))),
+            dict(policy["Statement"][1], Resource=[policy["Statement"][1]["Resource"]])]))},
+        "bucket_lifecycle_configuration": {"Rules": [{"ID": "expire-access-logs", "Status": "Enabled",
+                                                      "Expiration": {"Days": 90}, "Filter": {"Prefix": ""}}]},
+        "bucket_tagging": {"Project": "fozzy", "Name": "logs-b"},
+    }
+    bucket.update(changes)
+    return {"buckets": [bucket]}, {"name": "logs-b", "policy": policy, "retention_days": "90",
+                                   "tags": {"Project": "fozzy", "Name": "logs-b"}}
+
+
+def test_log_bucket_as_wanted_has_no_change():
+    read, wanted = _bucket_read()
+    assert access_logs_bucket_changes(read, wanted) == []
+    # check mode skipped the read: nothing to report
+    assert access_logs_bucket_changes({"skipped": True}, wanted) == []
+
+
+def test_log_bucket_changes_are_named():
+    read, wanted = _bucket_read(bucket_encryption={}, public_access_block={}, bucket_ownership_controls={},
+                                bucket_policy={}, bucket_lifecycle_configuration={}, bucket_tagging={})
+    assert access_logs_bucket_changes(read, wanted) == [
+        "access logs bucket encryption: none -> AES256",
+        "access logs bucket public access block: incomplete -> all four on",
+        "access logs bucket object ownership: none -> BucketOwnerEnforced",
+        "access logs bucket policy: would be replaced (TLS only, log delivery of the region)",
+        "access logs expiry: none -> 90 days",
+        "access logs bucket tag Name: none -> logs-b",
+        "access logs bucket tag Project: none -> fozzy",
+    ]
+    assert access_logs_bucket_changes({"buckets": []}, wanted) == [
+        "access logs bucket logs-b: would be created (SSE-S3, public access blocked, TLS only, objects expire after 90 days)"]
+
+
+# --- WAF
+
+
+def test_waf_rules_managed_groups_then_rate_limit():
+    rules = waf_rules("2000", "fozzy-waf")
+    assert [(rule["name"], rule["priority"]) for rule in rules] == [
+        ("AWSManagedRulesCommonRuleSet", 0), ("AWSManagedRulesKnownBadInputsRuleSet", 1), ("RateLimitPerIP", 2)]
+    assert rules[0]["statement"] == {"managed_rule_group_statement": {"vendor_name": "AWS",
+                                                                      "name": "AWSManagedRulesCommonRuleSet"}}
+    # the groups' own actions count, block and so on: no override
+    assert rules[0]["override_action"] == {"none": {}} and "action" not in rules[0]
+    assert rules[2]["action"] == {"block": {}}
+    # every field AWS returns, so that a re-run finds nothing to change
+    assert rules[2]["statement"] == {"rate_based_statement": {"limit": 2000, "aggregate_key_type": "IP",
+                                                              "evaluation_window_sec": 300}}
+    assert rules[2]["visibility_config"] == {"sampled_requests_enabled": True, "cloud_watch_metrics_enabled": True,
+                                             "metric_name": "fozzy-waf-RateLimitPerIP"}

@@ -31,6 +31,13 @@ GOOD = {
     "load_balancer_access_logs_bucket": "",
     "load_balancer_access_logs_prefix": "fozzy-api-production",
     "load_balancer_delete_timeout": 600,
+    "load_balancer_desync_mitigation_mode": "strictest",
+    "load_balancer_access_logs_enabled": True,
+    "load_balancer_access_logs_retention_days": 90,
+    "load_balancer_access_logs_bucket_keep": True,
+    "load_balancer_waf_enabled": False,
+    "load_balancer_waf_rate_limit": 2000,
+    "load_balancer_waf_name": "fozzy-api-production-waf",
 }
 
 
@@ -50,8 +57,11 @@ def test_good_inputs_have_no_problem():
     {"load_balancer_health_check_matcher": "200,204,301-302"},
     {"load_balancer_ingress_ipv6_cidrs": []},
     {"load_balancer_access_logs_bucket": "fozzy-alb-logs", "load_balancer_access_logs_prefix": "prod/alb"},
-    # an access logs prefix matters only with a bucket
-    {"load_balancer_access_logs_prefix": "/AWSLogs/"},
+    # an access logs prefix matters only with access logs on
+    {"load_balancer_access_logs_enabled": False, "load_balancer_access_logs_prefix": "/AWSLogs/"},
+    {"load_balancer_access_logs_retention_days": 1, "load_balancer_waf_rate_limit": 10},
+    {"load_balancer_access_logs_retention_days": 3650, "load_balancer_waf_rate_limit": 2000000000},
+    {"load_balancer_waf_name": "Fozzy_API-waf"},
     {"load_balancer_name": "a", "load_balancer_target_group_name": "A" * 32},
     {"load_balancer_deregistration_delay": 0, "load_balancer_delete_timeout": 0},
     # the keep-alive is checked only when set, and an idle timeout below it is fine
@@ -112,7 +122,7 @@ def test_other_good_inputs_have_no_problem(changes):
      " ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09."),
     ({"load_balancer_access_logs_bucket": "Fozzy_Logs"},
      "load_balancer_access_logs_bucket=Fozzy_Logs is not allowed: use an S3 bucket name (3 to 63 lower case letters,"
-     ' digits, dots or hyphens) or "" for no access logs.'),
+     ' digits, dots or hyphens) or "" for the bucket the role creates.'),
     ({"load_balancer_access_logs_bucket": "fozzy-logs", "load_balancer_access_logs_prefix": "alb/"},
      'load_balancer_access_logs_prefix=alb/ is not allowed: use a key prefix without a leading or trailing "/" and'
      ' without "AWSLogs".'),
@@ -156,3 +166,21 @@ def test_the_idle_timeout_rule_names_where_the_keep_alive_comes_from():
         " ecs_service_gunicorn_keepalive=75, or clients get 502 responses on reused connections."]
     assert idle_timeout_problems(60, 75) == []
     assert idle_timeout_problems("soon", 75) == [] and idle_timeout_problems(60, None) == []
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"load_balancer_access_logs_prefix": "/AWSLogs/"},
+     'load_balancer_access_logs_prefix=/AWSLogs/ is not allowed: use a key prefix without a leading or trailing "/"'),
+    ({"load_balancer_access_logs_retention_days": 0},
+     "load_balancer_access_logs_retention_days=0 is not allowed: use 1 to 3650 days."),
+    ({"load_balancer_access_logs_retention_days": 4000}, "load_balancer_access_logs_retention_days=4000 is not allowed"),
+    ({"load_balancer_waf_rate_limit": 9},
+     "load_balancer_waf_rate_limit=9 is not allowed: use 10 to 2000000000 requests per IP in 5 minutes"),
+    ({"load_balancer_waf_rate_limit": 2000000001}, "load_balancer_waf_rate_limit=2000000001 is not allowed"),
+    ({"load_balancer_waf_name": "fozzy waf"},
+     "load_balancer_waf_name=fozzy waf is not allowed: use 1 to 128 letters, digits, hyphens or underscores."),
+    ({"load_balancer_waf_name": "w" * 129}, "load_balancer_waf_name=www"),
+])
+def test_bad_access_logs_and_waf_inputs_are_named(changes, message):
+    found = problems(**changes)
+    assert len(found) == 1 and message in found[0], found
