@@ -31,6 +31,9 @@ GOOD = {
     "load_balancer_access_logs_bucket": "",
     "load_balancer_access_logs_prefix": "fozzy-api-production",
     "load_balancer_delete_timeout": 600,
+    "load_balancer_alternate_target_group_name": "fozzy-api-production-tg-alt",
+    "load_balancer_production_rule_priority": 50000, "load_balancer_test_listener_rule": True,
+    "load_balancer_test_rule_priority": 49999,
 }
 
 
@@ -156,3 +159,18 @@ def test_the_idle_timeout_rule_names_where_the_keep_alive_comes_from():
         " ecs_service_gunicorn_keepalive=75, or clients get 502 responses on reused connections."]
     assert idle_timeout_problems(60, 75) == []
     assert idle_timeout_problems("soon", 75) == [] and idle_timeout_problems(60, None) == []
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"load_balancer_alternate_target_group_name": "x" * 33}, "load_balancer_alternate_target_group_name=" + "x" * 33
+     + " is not allowed: use 1 to 32 letters"),
+    ({"load_balancer_alternate_target_group_name": "fozzy-api-production-tg"},
+     "load_balancer_alternate_target_group_name=fozzy-api-production-tg with load_balancer_target_group_name="
+     "fozzy-api-production-tg is not allowed together: the two target groups of ECS deployments need two names."),
+    ({"load_balancer_production_rule_priority": 50001}, "load_balancer_production_rule_priority=50001 is not allowed"),
+    ({"load_balancer_test_rule_priority": 50000},
+     "load_balancer_test_rule_priority=50000 with load_balancer_production_rule_priority=50000 is not allowed together"),
+])
+def test_bad_deployment_target_inputs(changes, message):
+    found = problems(**changes)
+    assert len(found) == 1 and found[0].startswith(message), found
