@@ -19,6 +19,9 @@ description:
     balancers, the health check grace period and the capacity provider strategy, applies
     only what differs in one C(UpdateService) call and reports the changed fields in
     RV(changes). Fields the task does not set are left as they are.
+  - Deployment strategies (O(deployment_configuration.strategy) V(ROLLING), V(BLUE_GREEN), V(LINEAR) or V(CANARY),
+    with their bake times and steps), deployment alarms with rollback and the load balancers' C(advancedConfiguration)
+    are compared and updated in place like every other field; a switch of strategy never recreates the service.
   - O(desired_count) is applied when the service is created. On an existing service it is
     applied only with O(force_desired_count=true), so a re-run never resets a task count
     that Application Auto Scaling has changed.
@@ -350,6 +353,28 @@ EXAMPLES = r"""
     tags:
       Project: fozzy
     wait_timeout: 900
+
+- name: Canary deployments (10 % for 5 minutes, then all), rolled back by two alarms
+  inboxwine.fozzy.ecs_service_deploy:
+    cluster: fozzy-api-production
+    name: fozzy-api
+    task_definition: "{{ taskdef.taskdefinition.taskDefinitionArn }}"
+    load_balancers:
+      - target_group_arn: "{{ target_group_arn }}"
+        container_name: fozzy-api
+        container_port: 8000
+        advanced_configuration:
+          alternate_target_group_arn: "{{ alternate_target_group_arn }}"
+          production_listener_rule: "{{ production_rule_arn }}"
+          role_arn: "{{ infrastructure_role_arn }}"
+    deployment_configuration:
+      strategy: CANARY
+      bake_time_in_minutes: 10
+      canary_configuration:
+        canary_percent: 10
+        canary_bake_time_in_minutes: 5
+      alarms:
+        alarm_names: [fozzy-api-production-target-5xx, fozzy-api-production-latency-p95]
 
 - name: Scale to exactly 4 tasks now (overrides autoscaling until its next activity)
   inboxwine.fozzy.ecs_service_deploy:
