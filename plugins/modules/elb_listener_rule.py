@@ -112,20 +112,24 @@ rule:
     rule_arn:
       description: ARN of the rule.
       type: str
+      returned: when the rule exists
       sample: arn:aws:elasticloadbalancing:eu-central-1:123456789012:listener-rule/app/fozzy/1/2/3
     priority:
       description: Priority of the rule.
       type: str
+      returned: when the rule exists
       sample: "50000"
     conditions:
       description: The rule's conditions in the API form.
       type: list
       elements: dict
+      returned: when the rule exists
       sample: [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}]
     target_groups:
       description: Target groups the rule forwards to, with their weights.
       type: list
       elements: dict
+      returned: when the rule exists
       sample: [{"arn": "arn:aws:elasticloadbalancing:...:targetgroup/fozzy-tg/1", "weight": 100}]
 """
 
