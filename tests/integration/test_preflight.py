@@ -155,8 +155,9 @@ BAD_INPUTS = [
 PROBLEMS = {
     # certificate_domain_name and dns_record_name default to fozzy_domain_name
     "domain-outside-zone": 3,
-    # load_balancer_name (fozzy_api-local) and load_balancer_target_group_name (fozzy_api-local-tg)
-    "name-underscore": 3,
+    # load_balancer_name (fozzy_api-local), load_balancer_target_group_name (fozzy_api-local-tg) and
+    # load_balancer_alternate_target_group_name (fozzy_api-local-tg-alt)
+    "name-underscore": 4,
     # load_balancer_health_check_path defaults to fozzy_health_check_path
     "service-health-path": 2,
 }
