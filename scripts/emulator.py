@@ -29,6 +29,8 @@ STATE_DIR = os.path.join(ROOT, ".emulator")
 EMULATOR_ENV = {
     "MOTO_ECS_SERVICE_RUNNING": "true",  # services report running tasks, so stability waits end
     "MOTO_ACM_VALIDATION_WAIT": os.environ.get("MOTO_ACM_VALIDATION_WAIT", "2"),
+    # AWS's managed policies exist in every account (the ECS infrastructure role attaches one)
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
 }

@@ -924,3 +924,70 @@ def _wafv2_web_acl_resources_like_aws():
     WAFV2Response.list_resources_for_web_acl = list_resources_for_web_acl
     WAFV2Response._fozzy_list_resources = True
     WAFV2Backend.associate_web_acl = associate_web_acl
+
+
+    apply_strategies()
+
+
+# --- deployment strategies (branch strategies) ----------------------------------------------
+
+
+def _ecs_deployment_strategies_shift_traffic():
+    """What ECS's blue/green, linear and canary deployments do to the load balancer, which moto
+    does not run: the new tasks start in the target group that serves no traffic, ECS moves the
+    production (and test) listener rule's forward weights over to it (100 to the new group, 0 to
+    the old one; observed on AWS: the rule's forward turns into a weighted ForwardConfig over both
+    groups and swings on every deployment), and it names the group that now serves the service's
+    primary target group (`targetGroupArn`, the other becoming `alternateTargetGroupArn`), so the
+    next deployment goes to the other one again. A failed, rolled back deployment leaves the
+    traffic where it was; ROLLING deployments do not touch the rules. As every deployment here,
+    it happens at once: the answers are those of AWS once the deployment (bake time included) is
+    over."""
+    global _start_deployment
+    original = _start_deployment
+    if getattr(original, "_fozzy_strategies", False):
+        return
+
+    def start_deployment(service, previous):
+        requested = service.task_definition
+        original(service, previous)
+        strategy = (getattr(service, "deployment_configuration", None) or {}).get("strategy") or "ROLLING"
+        primary = _primary(service)
+        if strategy == "ROLLING" or primary is None or primary.get("rolloutState") != "COMPLETED":
+            return
+        if service.task_definition != requested:
+            return  # rolled back: the old tasks kept serving
+        _shift_traffic(service)
+
+    start_deployment._fozzy_strategies = True
+    _start_deployment = start_deployment
+
+
+def _shift_traffic(service):
+    """Production and test traffic of each load balancer of `service` to its idle target group."""
+    from moto.elbv2.models import FakeAction
+    from moto.elbv2.models import elbv2_backends
+
+    elbv2 = elbv2_backends[service._account_id][service.region_name]
+    shifted = []
+    for lb in service.load_balancers or []:
+        advanced = dict(lb.get("advancedConfiguration") or {})
+        serving, idle = lb.get("targetGroupArn"), advanced.get("alternateTargetGroupArn")
+        if not serving or not idle:
+            shifted.append(lb)
+            continue
+        for rule_arn in filter(None, (advanced.get("productionListenerRule"), advanced.get("testListenerRule"))):
+            rules = elbv2.describe_rules(listener_arn=None, rule_arns=[rule_arn])
+            for rule in rules:
+                rule.actions = [FakeAction({"Type": "forward", "ForwardConfig": {"TargetGroups": [
+                    {"TargetGroupArn": idle, "Weight": 100}, {"TargetGroupArn": serving, "Weight": 0}]}})]
+        shifted.append(dict(lb, targetGroupArn=idle, advancedConfiguration=dict(advanced, alternateTargetGroupArn=serving)))
+    service.load_balancers = shifted
+
+
+def apply_strategies():
+    """The patches of the deployment strategies (called by apply()). The service's new fields
+    (strategy and its settings, alarms, advancedConfiguration, deploymentController) need none:
+    the CreateService patch above keeps the whole deploymentConfiguration, and moto keeps what
+    UpdateService is given."""
+    _ecs_deployment_strategies_shift_traffic()

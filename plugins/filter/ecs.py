@@ -183,6 +183,32 @@ def ecs_wired(value, variable, kind, source):
     return value
 
 
+# Who assumes which role: the tasks' roles (ecs-tasks) and the infrastructure role ECS uses to
+# shift load balancer traffic (ecs). ECS passes the task's ARN as aws:SourceArn to ecs-tasks;
+# for the infrastructure role it documents no source ARN, so that one is bound to the account only.
+TRUSTED_SERVICES = {
+    "ecs-tasks.amazonaws.com": ("EcsTasks", True),
+    "ecs.amazonaws.com": ("EcsInfrastructure", False),
+}
+
+
+def ecs_trust_policy(service, account_id, region="", partition="aws"):
+    """The trust policy of a role ``service`` assumes, limited to this account (aws:SourceAccount)
+    and, for ECS tasks, to ECS resources of this account and region (aws:SourceArn), against the
+    confused deputy. Without a 12-digit ``account_id`` (check mode before anything exists) it has
+    no condition."""
+    if service not in TRUSTED_SERVICES:
+        raise AnsibleFilterError(f"ecs_trust_policy: {service!r} is not one of {', '.join(TRUSTED_SERVICES)}")
+    sid, with_source_arn = TRUSTED_SERVICES[service]
+    statement = {"Sid": sid, "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    account = str(account_id or "")
+    if re.match(r"^[0-9]{12}$", account):
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": account}}
+        if with_source_arn:
+            statement["Condition"]["ArnLike"] = {"aws:SourceArn": f"arn:{partition or 'aws'}:ecs:{region or '*'}:{account}:*"}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -194,4 +220,5 @@ class FilterModule:
             "ecs_task_definition_changes": ecs_task_definition_changes,
             "ecs_task_definition_report": ecs_task_definition_report,
             "ecs_wired": ecs_wired,
+            "ecs_trust_policy": ecs_trust_policy,
         }

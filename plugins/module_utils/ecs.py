@@ -170,3 +170,69 @@ def reconcile_ecs_tags(module, ecs, arn, current, desired, purge_tags, what):
         remove=lambda keys: ecs.untag_resource(resourceArn=arn, tagKeys=keys, aws_retry=True),
         what=what,
     )
+
+
+# --- deployment strategies ---------------------------------------------------------------
+
+# ECS's native deployment strategies and their ranges (ECS API reference, DeploymentConfiguration,
+# LinearConfiguration and CanaryConfiguration, botocore 1.44).
+DEPLOYMENT_STRATEGIES = ("ROLLING", "BLUE_GREEN", "LINEAR", "CANARY")
+DEPLOYMENT_CONTROLLERS = ("ECS", "CODE_DEPLOY", "EXTERNAL")
+BAKE_MINUTES = (0, 1440)
+STEP_PERCENT = (3.0, 100.0)
+CANARY_PERCENT = (0.1, 100.0)
+
+
+def _number_within(value, low, high, whole=True):
+    if isinstance(value, bool) or value is None:
+        return False
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return low <= number <= high and (not whole or number == int(number))
+
+
+def deployment_strategy_problems(settings, names):
+    """Problems of a deployment strategy and its parameters; the input rule the ecs_service_deploy
+    module and the ecs_service role's input checks share.
+
+    ``settings``: ``strategy`` (ROLLING, BLUE_GREEN, LINEAR or CANARY), ``bake_time``,
+    ``step_percent``, ``step_bake_time``, ``canary_percent``, ``canary_bake_time`` (None when not
+    set) and ``controller`` (the deployment controller type, None for ECS's default).
+    ``names``: the same keys -> the name of the input each one comes from, for the messages.
+    Only the parameters of the chosen strategy are checked; BLUE_GREEN needs a bake time, and
+    every strategy but ROLLING needs the ECS deployment controller.
+    """
+    strategy = settings.get("strategy")
+
+    def problem(key, allowed):
+        return f"{names[key]}={settings.get(key)} is not allowed: {allowed}"
+
+    if strategy not in DEPLOYMENT_STRATEGIES:
+        return [problem("strategy", "use one of " + ", ".join(names.get("choices", DEPLOYMENT_STRATEGIES)) + ".")]
+    problems = []
+    checks = {
+        "BLUE_GREEN": [("bake_time", BAKE_MINUTES, True)],
+        "LINEAR": [("bake_time", BAKE_MINUTES, True), ("step_percent", STEP_PERCENT, False),
+                   ("step_bake_time", BAKE_MINUTES, True)],
+        "CANARY": [("bake_time", BAKE_MINUTES, True), ("canary_percent", CANARY_PERCENT, False),
+                   ("canary_bake_time", BAKE_MINUTES, True)],
+    }.get(strategy, [])
+    for key, (low, high), whole in checks:
+        value = settings.get(key)
+        if value is None and key != "bake_time":
+            problems.append(problem(key, f"{strategy} needs it (ECS requires it)."))
+        elif value is None and strategy == "BLUE_GREEN":
+            problems.append(problem(key, "BLUE_GREEN needs a bake time (ECS requires bakeTimeInMinutes)."))
+        elif value is not None and not _number_within(value, low, high, whole):
+            unit = "whole minutes" if whole else "percent"
+            shown_low, shown_high = (int(low), int(high)) if whole else (low, int(high))
+            problems.append(problem(key, f"use {shown_low} to {shown_high} {unit} (the range ECS accepts)."))
+    controller = settings.get("controller")
+    if strategy != "ROLLING" and controller not in (None, "ECS"):
+        problems.append(
+            f"{names['strategy']}={settings.get('strategy')} with {names['controller']}={controller} is not allowed"
+            " together: blue/green, linear and canary deployments are ECS's own, they need the ECS deployment controller."
+        )
+    return problems

@@ -39,6 +39,7 @@ from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import erro
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import make_diff
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.common import wait_for
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import capacity_provider_strategy_problems
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import deployment_strategy_problems
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import ecs_tag_list
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import ecs_tags
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import normalise_strategy
@@ -54,6 +55,23 @@ DEPLOYMENT_DEFAULTS = {
     "minimumHealthyPercent": 100,
     "deploymentCircuitBreaker": {"enable": False, "rollback": False},
 }
+
+# What AWS means when a service's answer leaves out the strategy or the alarms (compare only: the
+# requests do not send them unless the task sets them).
+COMPARE_DEFAULTS = dict(
+    DEPLOYMENT_DEFAULTS,
+    strategy="ROLLING",
+    alarms={"alarmNames": [], "enable": False, "rollback": False},
+)
+# The settings of one strategy only; a task that sets the strategy drops the others' settings
+# from the configuration it sends (ECS refuses a canary configuration on a linear deployment).
+STRATEGY_SETTINGS = {
+    "ROLLING": (),
+    "BLUE_GREEN": ("bakeTimeInMinutes",),
+    "LINEAR": ("bakeTimeInMinutes", "linearConfiguration"),
+    "CANARY": ("bakeTimeInMinutes", "canaryConfiguration"),
+}
+ALL_STRATEGY_SETTINGS = ("bakeTimeInMinutes", "linearConfiguration", "canaryConfiguration")
 
 EVENTS_IN_MESSAGE = 8
 
@@ -72,15 +90,29 @@ def camel_to_option(path):
 
 
 def merged_deployment_configuration(current, desired):
-    """``current`` with what the task sets; settings it does not manage (alarms, bake time ...) are kept."""
+    """``current`` with what the task sets; settings it does not manage (alarms, bake time ...) are kept,
+    except the settings of another strategy than the one the task sets."""
     merged = dict(DEPLOYMENT_DEFAULTS)
     merged.update(current or {})
     for key, value in desired.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and key != "alarms":
             merged[key] = dict(merged.get(key) or {}, **value)
         else:
             merged[key] = value
+    strategy = desired.get("strategy")
+    if strategy in STRATEGY_SETTINGS:
+        for key in ALL_STRATEGY_SETTINGS:
+            if key not in STRATEGY_SETTINGS[strategy]:
+                merged.pop(key, None)
     return merged
+
+
+def normalise_deployment_configuration(config):
+    """A deployment configuration whose alarm names are sorted (their order means nothing)."""
+    config = dict(config or {})
+    if isinstance(config.get("alarms"), dict) and "alarmNames" in config["alarms"]:
+        config["alarms"] = dict(config["alarms"], alarmNames=sorted(config["alarms"]["alarmNames"] or []))
+    return config
 
 
 def desired_deployment_configuration(params):
@@ -94,6 +126,32 @@ def desired_deployment_configuration(params):
     breaker = config.get("deployment_circuit_breaker")
     if breaker:
         desired["deploymentCircuitBreaker"] = {"enable": breaker["enable"], "rollback": breaker["rollback"]}
+    strategy = config.get("strategy")
+    if strategy:
+        desired["strategy"] = strategy
+        settings = STRATEGY_SETTINGS.get(strategy, ())
+        if "bakeTimeInMinutes" in settings and config.get("bake_time_in_minutes") is not None:
+            desired["bakeTimeInMinutes"] = config["bake_time_in_minutes"]
+        linear = config.get("linear_configuration") or {}
+        if "linearConfiguration" in settings and linear:
+            desired["linearConfiguration"] = {
+                key: value for key, value in (("stepPercent", linear.get("step_percent")),
+                                              ("stepBakeTimeInMinutes", linear.get("step_bake_time_in_minutes")))
+                if value is not None
+            }
+        canary = config.get("canary_configuration") or {}
+        if "canaryConfiguration" in settings and canary:
+            desired["canaryConfiguration"] = {
+                key: value for key, value in (("canaryPercent", canary.get("canary_percent")),
+                                              ("canaryBakeTimeInMinutes", canary.get("canary_bake_time_in_minutes")))
+                if value is not None
+            }
+    alarms = config.get("alarms")
+    if alarms is not None:
+        names = sorted(alarms.get("alarm_names") or [])
+        # no alarm to watch: off (ECS refuses enable without names)
+        desired["alarms"] = {"alarmNames": names, "enable": bool(names) and alarms["enable"],
+                             "rollback": bool(names) and alarms["rollback"]}
     return desired
 
 
@@ -122,23 +180,68 @@ def desired_network_configuration(params):
     return {"awsvpcConfiguration": awsvpc}
 
 
+ADVANCED_KEYS = ("alternateTargetGroupArn", "productionListenerRule", "testListenerRule", "roleArn")
+
+
+def _normalise_load_balancer(lb):
+    entry = {"targetGroupArn": lb.get("targetGroupArn"), "containerName": lb.get("containerName"),
+             "containerPort": lb.get("containerPort")}
+    advanced = {key: value for key, value in (lb.get("advancedConfiguration") or {}).items()
+                if key in ADVANCED_KEYS and value}
+    if advanced:
+        entry["advancedConfiguration"] = advanced
+    return entry
+
+
+def _pair(lb):
+    """The target groups of a load balancer entry, unordered: ECS alternates which of the two it
+    names the primary (``targetGroupArn``) after each blue/green, linear or canary deployment."""
+    return frozenset(filter(None, (lb.get("targetGroupArn"), (lb.get("advancedConfiguration") or {}).get("alternateTargetGroupArn"))))
+
+
+def _comparable(lb):
+    """What of an entry must match: the target group pair (in any order), container, port, rules, role."""
+    advanced = {key: value for key, value in (lb.get("advancedConfiguration") or {}).items() if key != "alternateTargetGroupArn"}
+    return (sorted(_pair(lb)), lb.get("containerName") or "", lb.get("containerPort") or 0, sorted(advanced.items()))
+
+
 def normalise_load_balancers(load_balancers):
-    return sorted(
-        (
-            {"targetGroupArn": lb.get("targetGroupArn"), "containerName": lb.get("containerName"), "containerPort": lb.get("containerPort")}
-            for lb in load_balancers or []
-        ),
-        key=lambda lb: (lb["targetGroupArn"] or "", lb["containerName"] or "", lb["containerPort"] or 0),
-    )
+    return sorted((_normalise_load_balancer(lb) for lb in load_balancers or []), key=_comparable)
 
 
 def desired_load_balancers(params):
     if params["load_balancers"] is None:
         return None
-    return normalise_load_balancers(
-        {"targetGroupArn": lb["target_group_arn"], "containerName": lb["container_name"], "containerPort": lb["container_port"]}
-        for lb in params["load_balancers"]
-    )
+    entries = []
+    for lb in params["load_balancers"]:
+        advanced = lb.get("advanced_configuration") or {}
+        entries.append({
+            "targetGroupArn": lb["target_group_arn"], "containerName": lb["container_name"], "containerPort": lb["container_port"],
+            "advancedConfiguration": {
+                "alternateTargetGroupArn": advanced.get("alternate_target_group_arn"),
+                "productionListenerRule": advanced.get("production_listener_rule"),
+                "testListenerRule": advanced.get("test_listener_rule"),
+                "roleArn": advanced.get("role_arn"),
+            },
+        })
+    return normalise_load_balancers(entries)
+
+
+def _load_balancer_changes(current, desired):
+    """One change when the entries differ; the target group pair is compared in any order. What is
+    sent keeps the orientation ECS gave an entry of the same pair, so an update never moves the
+    primary role back to the target group ECS has just drained (traffic stays where ECS put it)."""
+    if sorted(map(_comparable, current)) == sorted(map(_comparable, desired)):
+        return []
+    by_pair = {_pair(lb): lb for lb in current}
+    sent = []
+    for lb in desired:
+        have = by_pair.get(_pair(lb))
+        if have is not None and len(_pair(lb)) == 2 and have.get("targetGroupArn") != lb["targetGroupArn"]:
+            lb = dict(lb, targetGroupArn=have["targetGroupArn"],
+                      advancedConfiguration=dict(lb["advancedConfiguration"], alternateTargetGroupArn=lb["targetGroupArn"]))
+        sent.append(lb)
+    return [("load_balancers", sent)]
 
 
 # --- the field table -----------------------------------------------------------------------
@@ -198,7 +301,7 @@ def _deployment_configuration_changes(current, desired):
     # one entry per differing setting; UpdateService gets the whole merged configuration
     return [
         (f"deployment_configuration.{camel_to_option(path)}", merged_deployment_configuration(current, desired))
-        for path in differences(desired, current, DEPLOYMENT_DEFAULTS)
+        for path in differences(desired, current, COMPARE_DEFAULTS)
     ]
 
 
@@ -227,7 +330,7 @@ FIELDS = (
     ServiceField(
         "deployment_configuration", "deploymentConfiguration",
         lambda params, context: desired_deployment_configuration(params),
-        default={},
+        default={}, normalise=normalise_deployment_configuration,
         changes=_deployment_configuration_changes,
         create=lambda desired: merged_deployment_configuration(DEPLOYMENT_DEFAULTS, desired),
         view=camel_dict_to_snake_dict,
@@ -241,8 +344,14 @@ FIELDS = (
     ServiceField(
         "load_balancers", "loadBalancers",
         lambda params, context: desired_load_balancers(params),
-        default=[], normalise=normalise_load_balancers,
+        default=[], normalise=normalise_load_balancers, changes=_load_balancer_changes,
         view=lambda value: [camel_dict_to_snake_dict(lb) for lb in normalise_load_balancers(value)],
+    ),
+    # ECS (the default), CODE_DEPLOY or EXTERNAL; changeable on an existing service since 2025
+    ServiceField(
+        "deployment_controller", "deploymentController",
+        lambda params, context: {"type": params["deployment_controller"]} if params["deployment_controller"] else None,
+        default={"type": "ECS"}, view=lambda value: value.get("type"),
     ),
     ServiceField(
         "health_check_grace_period_seconds", "healthCheckGracePeriodSeconds",
@@ -266,12 +375,13 @@ FIELDS_BY_OPTION = {field.option: field for field in FIELDS}
 
 def create_request(cluster, name, params, task_definition_arn):
     """The CreateService request of the task."""
-    request = dict(cluster=cluster, serviceName=name, schedulingStrategy="REPLICA", deploymentController={"type": "ECS"})
+    request = dict(cluster=cluster, serviceName=name, schedulingStrategy="REPLICA")
     context = {"task_definition": task_definition_arn, "creating": True}
     for field in FIELDS:
         value = field.create(field.desired(params, context))
         if value is not None:
             request[field.api] = value
+    request.setdefault("deploymentController", {"type": "ECS"})
     if params["tags"]:
         request["tags"] = ecs_tag_list(params["tags"])
     return request
@@ -395,7 +505,7 @@ def format_service(service):
         "serviceName", "serviceArn", "clusterArn", "status", "taskDefinition", "desiredCount", "runningCount",
         "pendingCount", "launchType", "capacityProviderStrategy", "platformVersion", "deploymentConfiguration",
         "networkConfiguration", "loadBalancers", "healthCheckGracePeriodSeconds", "enableExecuteCommand",
-        "propagateTags",
+        "propagateTags", "deploymentController",
     )
     result = camel_dict_to_snake_dict({key: service[key] for key in keep if service.get(key) is not None})
     result.setdefault("enable_execute_command", False)
@@ -448,7 +558,28 @@ def service_input_problems(params):
             " otherwise ECS can neither start nor stop a task during a deployment"
         )
     problems.extend(capacity_provider_strategy_problems(params["capacity_provider_strategy"]))
+    if config.get("strategy"):
+        linear = config.get("linear_configuration") or {}
+        canary = config.get("canary_configuration") or {}
+        problems.extend(deployment_strategy_problems(
+            {"strategy": config["strategy"], "bake_time": config.get("bake_time_in_minutes"),
+             "step_percent": linear.get("step_percent"), "step_bake_time": linear.get("step_bake_time_in_minutes"),
+             "canary_percent": canary.get("canary_percent"), "canary_bake_time": canary.get("canary_bake_time_in_minutes"),
+             "controller": params.get("deployment_controller")},
+            STRATEGY_OPTION_NAMES,
+        ))
     return problems
+
+
+STRATEGY_OPTION_NAMES = {
+    "strategy": "deployment_configuration.strategy",
+    "bake_time": "deployment_configuration.bake_time_in_minutes",
+    "step_percent": "deployment_configuration.linear_configuration.step_percent",
+    "step_bake_time": "deployment_configuration.linear_configuration.step_bake_time_in_minutes",
+    "canary_percent": "deployment_configuration.canary_configuration.canary_percent",
+    "canary_bake_time": "deployment_configuration.canary_configuration.canary_bake_time_in_minutes",
+    "controller": "deployment_controller",
+}
 
 
 # --- the service in AWS --------------------------------------------------------------------

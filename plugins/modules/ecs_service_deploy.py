@@ -19,6 +19,9 @@ description:
     balancers, the health check grace period and the capacity provider strategy, applies
     only what differs in one C(UpdateService) call and reports the changed fields in
     RV(changes). Fields the task does not set are left as they are.
+  - Deployment strategies (O(deployment_configuration.strategy) V(ROLLING), V(BLUE_GREEN), V(LINEAR) or V(CANARY),
+    with their bake times and steps), deployment alarms with rollback and the load balancers' C(advancedConfiguration)
+    are compared and updated in place like every other field; a switch of strategy never recreates the service.
   - O(desired_count) is applied when the service is created. On an existing service it is
     applied only with O(force_desired_count=true), so a re-run never resets a task count
     that Application Auto Scaling has changed.
@@ -136,6 +139,34 @@ options:
         description: Port of that container.
         type: int
         required: true
+      advanced_configuration:
+        description:
+          - What ECS's blue/green, linear and canary deployments use to shift traffic (C(advancedConfiguration)).
+          - ECS alternates which of the two target groups it names the primary after each such deployment;
+            the module compares the pair in any order and, when it sends the load balancers, keeps the
+            order ECS gave them, so a re-run never moves traffic back to the drained target group.
+        type: dict
+        suboptions:
+          alternate_target_group_arn:
+            description: ARN of the second (alternate) target group, of target type V(ip) like the first.
+            type: str
+            required: true
+          production_listener_rule:
+            description: ARN of the listener rule (forward actions only) that carries production traffic.
+            type: str
+          test_listener_rule:
+            description: ARN of the listener rule that carries test traffic to the new tasks before production.
+            type: str
+          role_arn:
+            description: ARN of the infrastructure role ECS assumes to change the listener rules
+              (trusting C(ecs.amazonaws.com), with C(AmazonECSInfrastructureRolePolicyForLoadBalancers)).
+            type: str
+  deployment_controller:
+    description:
+      - Deployment controller of the service, V(ECS) when the service is created without it.
+      - V(BLUE_GREEN), V(LINEAR) and V(CANARY) strategies need V(ECS).
+    type: str
+    choices: [ECS, CODE_DEPLOY, EXTERNAL]
   health_check_grace_period_seconds:
     description:
       - Seconds during which the scheduler ignores failing load balancer and container health
@@ -164,6 +195,60 @@ options:
             description: Whether a failed deployment is rolled back.
             type: bool
             required: true
+      strategy:
+        description:
+          - How ECS replaces the tasks. V(ROLLING) replaces them a few at a time in the one target group;
+            V(BLUE_GREEN) starts the new tasks in the alternate target group and shifts all production traffic
+            at once; V(LINEAR) shifts it in equal steps; V(CANARY) shifts a share first, then the rest.
+          - The other strategies' settings are dropped from the configuration sent.
+        type: str
+        choices: [ROLLING, BLUE_GREEN, LINEAR, CANARY]
+      bake_time_in_minutes:
+        description:
+          - Minutes the old and the new tasks keep running together after all production traffic shifted
+            (0 to 1440). Required with V(BLUE_GREEN); used by V(BLUE_GREEN), V(LINEAR) and V(CANARY).
+        type: int
+      linear_configuration:
+        description: The steps of a V(LINEAR) deployment.
+        type: dict
+        suboptions:
+          step_percent:
+            description: Share of production traffic shifted in each step, 3.0 to 100.0 percent.
+            type: float
+          step_bake_time_in_minutes:
+            description: Minutes between two steps, 0 to 1440.
+            type: int
+      canary_configuration:
+        description: The canary step of a V(CANARY) deployment.
+        type: dict
+        suboptions:
+          canary_percent:
+            description: Share of production traffic the new tasks get first, 0.1 to 100.0 percent.
+            type: float
+          canary_bake_time_in_minutes:
+            description: Minutes before the rest of the traffic shifts, 0 to 1440.
+            type: int
+      alarms:
+        description:
+          - CloudWatch alarms that fail (and with O(deployment_configuration.alarms.rollback), roll back) a
+            deployment when they go into ALARM while it runs.
+          - An empty O(deployment_configuration.alarms.alarm_names) turns the alarms off.
+          - Names are compared in any order.
+        type: dict
+        suboptions:
+          alarm_names:
+            description: Names of the alarms.
+            type: list
+            elements: str
+            required: true
+          enable:
+            description: Whether the alarms are watched (only with at least one name).
+            type: bool
+            default: true
+          rollback:
+            description: Whether a deployment whose alarm fired is rolled back.
+            type: bool
+            default: true
   enable_execute_command:
     description:
       - Whether ECS Exec is enabled for the tasks. A change starts a new deployment.
@@ -271,6 +356,28 @@ EXAMPLES = r"""
     tags:
       Project: fozzy
     wait_timeout: 900
+
+- name: Canary deployments (10 % for 5 minutes, then all), rolled back by two alarms
+  inboxwine.fozzy.ecs_service_deploy:
+    cluster: fozzy-api-production
+    name: fozzy-api
+    task_definition: "{{ taskdef.taskdefinition.taskDefinitionArn }}"
+    load_balancers:
+      - target_group_arn: "{{ target_group_arn }}"
+        container_name: fozzy-api
+        container_port: 8000
+        advanced_configuration:
+          alternate_target_group_arn: "{{ alternate_target_group_arn }}"
+          production_listener_rule: "{{ production_rule_arn }}"
+          role_arn: "{{ infrastructure_role_arn }}"
+    deployment_configuration:
+      strategy: CANARY
+      bake_time_in_minutes: 10
+      canary_configuration:
+        canary_percent: 10
+        canary_bake_time_in_minutes: 5
+      alarms:
+        alarm_names: [fozzy-api-production-target-5xx, fozzy-api-production-latency-p95]
 
 - name: Scale to exactly 4 tasks now (overrides autoscaling until its next activity)
   inboxwine.fozzy.ecs_service_deploy:
@@ -461,6 +568,15 @@ def main():
                 target_group_arn=dict(type="str", required=True),
                 container_name=dict(type="str", required=True),
                 container_port=dict(type="int", required=True),
+                advanced_configuration=dict(
+                    type="dict",
+                    options=dict(
+                        alternate_target_group_arn=dict(type="str", required=True),
+                        production_listener_rule=dict(type="str"),
+                        test_listener_rule=dict(type="str"),
+                        role_arn=dict(type="str"),
+                    ),
+                ),
             ),
         ),
         health_check_grace_period_seconds=dict(type="int"),
@@ -473,8 +589,27 @@ def main():
                     type="dict",
                     options=dict(enable=dict(type="bool", required=True), rollback=dict(type="bool", required=True)),
                 ),
+                strategy=dict(type="str", choices=["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"]),
+                bake_time_in_minutes=dict(type="int"),
+                linear_configuration=dict(
+                    type="dict",
+                    options=dict(step_percent=dict(type="float"), step_bake_time_in_minutes=dict(type="int")),
+                ),
+                canary_configuration=dict(
+                    type="dict",
+                    options=dict(canary_percent=dict(type="float"), canary_bake_time_in_minutes=dict(type="int")),
+                ),
+                alarms=dict(
+                    type="dict",
+                    options=dict(
+                        alarm_names=dict(type="list", elements="str", required=True),
+                        enable=dict(type="bool", default=True),
+                        rollback=dict(type="bool", default=True),
+                    ),
+                ),
             ),
         ),
+        deployment_controller=dict(type="str", choices=["ECS", "CODE_DEPLOY", "EXTERNAL"]),
         enable_execute_command=dict(type="bool"),
         propagate_tags=dict(type="str", choices=["SERVICE", "TASK_DEFINITION", "NONE"]),
         force_new_deployment=dict(type="bool", default=False),

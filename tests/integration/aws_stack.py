@@ -187,7 +187,7 @@ def leftovers(client, name, environment, domain):
     found["listeners"] = [l["ListenerArn"] for b in balancers if b["LoadBalancerName"] == stack
                           for l in elbv2.describe_listeners(LoadBalancerArn=b["LoadBalancerArn"])["Listeners"]]
     found["target_groups"] = [g["TargetGroupName"] for g in elbv2.describe_target_groups()["TargetGroups"]
-                              if g["TargetGroupName"] == f"{stack}-tg"]
+                              if g["TargetGroupName"] in (f"{stack}-tg", f"{stack}-tg-alt")]
     acm = client("acm")
     found["certificates"] = [
         c["CertificateArn"] for c in acm.list_certificates()["CertificateSummaryList"]

@@ -142,6 +142,10 @@ def stack_counts(emulator):
         "certificates": len(emulator.client("acm").list_certificates()["CertificateSummaryList"]),
         "load_balancers": len(albs),
         "listeners": sum(len(elbv2.describe_listeners(LoadBalancerArn=a["LoadBalancerArn"])["Listeners"]) for a in albs),
+        # besides each listener's default rule: the production and test rules ECS deployments shift
+        "listener_rules": sum(len([r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+                                   if not r.get("IsDefault")])
+                              for a in albs for listener in elbv2.describe_listeners(LoadBalancerArn=a["LoadBalancerArn"])["Listeners"]),
         "target_groups": len(elbv2.describe_target_groups()["TargetGroups"]),
         "clusters": len(clusters),
         "services": len(services),
@@ -189,8 +193,9 @@ def clean_build_counts(nat_gateway_mode="single", az_count=2, ipv6=None):
         "nat_gateways": nat_gateways, "elastic_ips": nat_gateways,
         "route_tables": 1 + az_count,  # public, and one per private subnet
         "security_groups": 2,  # load balancer, tasks
-        "certificates": 1, "load_balancers": 1, "listeners": 2, "target_groups": 1,
-        "clusters": 1, "services": 1, "task_definitions": 1, "iam_roles": 2, "log_groups": 1,
+        "certificates": 1, "load_balancers": 1, "listeners": 2, "listener_rules": 2,
+        "target_groups": 2,  # primary and alternate (ECS deployments)
+        "clusters": 1, "services": 1, "task_definitions": 1, "iam_roles": 3, "log_groups": 1,  # task, execution, infra
         "scalable_targets": 1, "scaling_policies": 1,
         # the alias records (AAAA only for a dualstack load balancer) and the certificate's validation record
         "dns_records": ["A", "AAAA", "CNAME"] if ipv6 else ["A", "CNAME"],

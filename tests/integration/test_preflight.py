@@ -131,6 +131,20 @@ BAD_INPUTS = [
                              ecs_service_capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}])],
      'ecs_service_capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}] with'
      " ecs_service_cpu_architecture=ARM64 is not allowed together: Fargate Spot runs X86_64 tasks only"),
+    # --- ecs_service deployment strategies (inventories/local: canary) and the load balancer's second target group
+    ("strategy-unknown", ["ecs_service_deployment_strategy=recreate"],
+     "ecs_service_deployment_strategy must be one of: rolling, blue_green, linear, canary, got: recreate"),
+    ("canary-percent-range", ["ecs_service_deployment_canary_percent=0.05"],
+     "ecs_service_deployment_canary_percent=0.05 is not allowed: use 0.1 to 100 percent (the range ECS accepts)."),
+    ("bake-time-range", ["ecs_service_deployment_bake_time=1441"],
+     "ecs_service_deployment_bake_time=1441 is not allowed: use 0 to 1440 whole minutes (the range ECS accepts)."),
+    ("linear-step-percent", ["ecs_service_deployment_strategy=linear", "ecs_service_deployment_linear_step_percent=2"],
+     "ecs_service_deployment_linear_step_percent=2.0 is not allowed: use 3.0 to 100 percent (the range ECS accepts)."),
+    ("blue-green-controller", ["ecs_service_deployment_strategy=blue_green", "ecs_service_deployment_controller=CODE_DEPLOY"],
+     "ecs_service_deployment_strategy=blue_green with ecs_service_deployment_controller=CODE_DEPLOY is not allowed"
+     " together: blue/green, linear and canary deployments are ECS's own, they need the ECS deployment controller."),
+    ("alternate-target-group-name", ["load_balancer_alternate_target_group_name=" + "t" * 33],
+     "load_balancer_alternate_target_group_name=" + "t" * 33 + " is not allowed: use 1 to 32 letters, digits or hyphens"),
     # --- autoscaling: min <= desired <= max, target in (0, 100]
     ("min-above-max", ["autoscaling_min_capacity=5", "autoscaling_max_capacity=3"],
      "autoscaling_min_capacity=5 is not allowed: use at least 1 and at most autoscaling_max_capacity=3;"
@@ -168,8 +182,9 @@ BAD_INPUTS = [
 PROBLEMS = {
     # certificate_domain_name and dns_record_name default to fozzy_domain_name
     "domain-outside-zone": 3,
-    # load_balancer_name (fozzy_api-local) and load_balancer_target_group_name (fozzy_api-local-tg)
-    "name-underscore": 3,
+    # load_balancer_name (fozzy_api-local), load_balancer_target_group_name (fozzy_api-local-tg) and
+    # load_balancer_alternate_target_group_name (fozzy_api-local-tg-alt)
+    "name-underscore": 4,
     # load_balancer_health_check_path defaults to fozzy_health_check_path
     "service-health-path": 2,
 }
@@ -198,6 +213,9 @@ INTERACTING = [
                      "untagged-expiry-0"}),
     # min <= desired <= max reads all three
     ("autoscaling bounds", {"min-above-max", "desired-above-max"}),
+    # the strategy decides which of its parameters are checked, and an unknown one is an argument spec error
+    ("deployment strategy", {"strategy-unknown", "canary-percent-range", "bake-time-range", "linear-step-percent",
+                             "blue-green-controller"}),
     # fozzy_name and fozzy_environment make the derived names (load balancer, target group, cluster, ...)
     ("derived names", {"name-underscore", "environment-upper-case", "repository-name"}),
     # the topic's key is checked together with the subscriptions
@@ -209,17 +227,18 @@ RUNS = {
     "batch-1": ["cidr-prefix-33", "tag-key-aws-prefix", "fargate-4096-4096", "image-syntax", "alb-health-path",
                 "min-above-max", "domain-outside-zone"],
     "batch-2": ["cidr-too-large", "tags-too-many", "fargate-256-4096", "image-latest", "service-health-path",
-                "desired-above-max", "zone-missing"],
+                "desired-above-max", "zone-missing", "alternate-target-group-name"],
     "batch-3": ["cidr-host-bits", "tag-value-too-long", "fargate-8192-step", "repository-name", "cpu-target-0",
-                "san-outside-zone", "alb-port-range"],
+                "san-outside-zone", "alb-port-range", "linear-step-percent"],
     "batch-4": ["subnets-too-small", "fargate-cpu", "kms-without-key", "cpu-target-101", "key-algorithm-choice",
-                "alb-idle-above-keepalive"],
+                "alb-idle-above-keepalive", "blue-green-controller"],
     "batch-5": ["az-count-1", "record-type-choice", "alb-ingress-cidr", "name-underscore", "alb-idle-above-backend-keepalive",
                 "release-pattern-wildcards", "alarm-cpu-threshold"],
     "batch-6": ["az-count-above-region", "environment-variable-name", "environment-upper-case", "untagged-expiry-0",
-                "verify-load-users-cap", "alarm-subscription-protocol", "alb-waf-rate-limit"],
-    "batch-7": ["nat-mode-choice", "arm64-on-spot", "verify-url-http", "alarm-aws-managed-key", "alb-logs-retention"],
-    "batch-8": ["subnets-do-not-fit", "verify-min-rps-above-rate", "alarm-container-insights"],
+                "verify-load-users-cap", "alarm-subscription-protocol", "alb-waf-rate-limit", "canary-percent-range"],
+    "batch-7": ["nat-mode-choice", "arm64-on-spot", "verify-url-http", "alarm-aws-managed-key", "alb-logs-retention",
+                "bake-time-range"],
+    "batch-8": ["subnets-do-not-fit", "verify-min-rps-above-rate", "alarm-container-insights", "strategy-unknown"],
     "region-empty": ["region-empty"],
     "endpoint-without-scheme": ["endpoint-without-scheme"],
 }

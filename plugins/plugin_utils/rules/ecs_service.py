@@ -10,6 +10,7 @@ import functools
 import re
 
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import capacity_provider_strategy_problems
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs import deployment_strategy_problems
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import image_reference_problems
 from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import STACK, as_int, not_allowed, rule, show, together, within
 
@@ -297,3 +298,38 @@ def task_role_policies(inputs):
         if not MANAGED_POLICY_ARN.match(show(arn)):
             yield not_allowed("ecs_service_task_role_managed_policies", arn, "use managed policy ARNs like"
                               " arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess.")
+
+
+# The role's names of the deployment strategy inputs, for the rule the module shares.
+STRATEGY_VARIABLES = {
+    "strategy": "ecs_service_deployment_strategy",
+    "bake_time": "ecs_service_deployment_bake_time",
+    "step_percent": "ecs_service_deployment_linear_step_percent",
+    "step_bake_time": "ecs_service_deployment_linear_step_bake_time",
+    "canary_percent": "ecs_service_deployment_canary_percent",
+    "canary_bake_time": "ecs_service_deployment_canary_bake_time",
+    "controller": "ecs_service_deployment_controller",
+    "choices": ("rolling", "blue_green", "linear", "canary"),
+}
+
+
+@rule(ROLE)
+@present
+def deployment_strategy(inputs):
+    """The strategy and its parameters within AWS's ranges (the module's own rule), in the role's names."""
+    strategy = inputs["ecs_service_deployment_strategy"]
+    settings = {key: inputs.get(name) for key, name in STRATEGY_VARIABLES.items() if key != "choices"}
+    settings["strategy"] = str(strategy).upper() if str(strategy) in STRATEGY_VARIABLES["choices"] else strategy
+    for problem in deployment_strategy_problems(settings, STRATEGY_VARIABLES):
+        # the messages show the value as the user wrote it
+        yield problem.replace(f"ecs_service_deployment_strategy={settings['strategy']}",
+                              f"ecs_service_deployment_strategy={strategy}")
+
+
+@rule(ROLE)
+@present
+def deployment_alarms(inputs):
+    alarms = inputs["ecs_service_deployment_alarms"]
+    if not isinstance(alarms, list) or not all(isinstance(name, str) and 1 <= len(name) <= 255 for name in alarms):
+        yield not_allowed("ecs_service_deployment_alarms", alarms, "use a list of CloudWatch alarm names (1 to 255"
+                          " characters each), or [] for no deployment alarms.")

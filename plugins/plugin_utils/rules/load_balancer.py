@@ -5,7 +5,7 @@
 import re
 
 from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.checks import cidr_problems
-from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import as_int, not_allowed, rule, within
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import as_int, not_allowed, rule, together, within
 
 ROLE = "load_balancer"
 
@@ -28,6 +28,8 @@ RANGES = (
     ("load_balancer_idle_timeout", 1, 4000, "use 1 to 4000 seconds."),
     ("load_balancer_deregistration_delay", 0, 3600, "use 0 to 3600 seconds (5 to 30 suit a short API)."),
     ("load_balancer_delete_timeout", 0, 3600, "use 0 to 3600 seconds."),
+    ("load_balancer_production_rule_priority", 1, 50000, "use 1 to 50000 (a listener rule priority)."),
+    ("load_balancer_test_rule_priority", 1, 50000, "use 1 to 50000, not the production rule's."),
 )
 
 
@@ -56,6 +58,13 @@ def names(inputs):
     if group is not None and not ELB_NAME.match(str(group)):
         yield not_allowed("load_balancer_target_group_name", group, "use 1 to 32 letters, digits or hyphens, not"
                           " starting or ending with a hyphen.")
+    alternate = inputs.get("load_balancer_alternate_target_group_name")
+    if alternate is not None and not ELB_NAME.match(str(alternate)):
+        yield not_allowed("load_balancer_alternate_target_group_name", alternate, "use 1 to 32 letters, digits or hyphens,"
+                          " not starting or ending with a hyphen.")
+    elif alternate is not None and group is not None and str(alternate) == str(group):
+        yield together([("load_balancer_alternate_target_group_name", alternate), ("load_balancer_target_group_name", group)],
+                       "the two target groups of ECS deployments need two names.")
     security_group = inputs.get("load_balancer_security_group_name")
     if security_group is not None and not (1 <= len(str(security_group)) <= 255 and not str(security_group).startswith("sg-")):
         yield not_allowed("load_balancer_security_group_name", security_group, 'use 1 to 255 characters, not starting'
@@ -177,3 +186,11 @@ def waf(inputs):
     name = inputs.get("load_balancer_waf_name")
     if name is not None and not WAF_NAME.match(str(name)):
         yield not_allowed("load_balancer_waf_name", name, "use 1 to 128 letters, digits, hyphens or underscores.")
+
+
+@rule(ROLE)
+def listener_rule_priorities(inputs):
+    production, test = inputs.get("load_balancer_production_rule_priority"), inputs.get("load_balancer_test_rule_priority")
+    if inputs.get("load_balancer_test_listener_rule") and within(production, 1, 50000) and as_int(production) == as_int(test):
+        yield together([("load_balancer_test_rule_priority", test), ("load_balancer_production_rule_priority", production)],
+                       "each listener rule needs its own priority.")

@@ -167,3 +167,23 @@ def test_digest_is_the_one_the_jinja_of_0_1_computed():
                     "CMD", "python", "-c",
                     "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]))
     assert ecs.ecs_task_definition(spec)["digest"] == "bb261d93adeb453643fd01cdccdeacda69265d2db018ad65529eeb97aacd8193"
+
+
+def test_trust_policy_of_the_tasks_is_bound_to_the_account_and_its_ecs_resources():
+    policy = ecs.ecs_trust_policy("ecs-tasks.amazonaws.com", "123456789012", "eu-central-1")
+    statement, = policy["Statement"]
+    assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"} and statement["Action"] == "sts:AssumeRole"
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"},
+                                      "ArnLike": {"aws:SourceArn": "arn:aws:ecs:eu-central-1:123456789012:*"}}
+
+
+def test_trust_policy_of_the_infrastructure_role_names_the_account_only():
+    statement, = ecs.ecs_trust_policy("ecs.amazonaws.com", "123456789012", "eu-central-1", "aws-cn")["Statement"]
+    assert statement["Principal"] == {"Service": "ecs.amazonaws.com"}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+def test_trust_policy_without_a_known_account_has_no_condition_and_other_services_are_refused():
+    assert "Condition" not in ecs.ecs_trust_policy("ecs-tasks.amazonaws.com", "*")["Statement"][0]
+    with pytest.raises(AnsibleFilterError, match="not one of"):
+        ecs.ecs_trust_policy("lambda.amazonaws.com", "123456789012")

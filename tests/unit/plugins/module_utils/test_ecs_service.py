@@ -28,6 +28,7 @@ UNSET = dict(
     capacity_provider_strategy=None, platform_version=None, network_configuration=None, load_balancers=None,
     health_check_grace_period_seconds=None, deployment_configuration=None, enable_execute_command=None,
     propagate_tags=None, force_new_deployment=False, tags=None, purge_tags=True, wait_timeout=900,
+    deployment_controller=None,
 )
 
 
@@ -243,6 +244,7 @@ def test_diff_view_of_a_service():
         "platform_version": "LATEST",
         "enable_execute_command": False,
         "propagate_tags": "SERVICE",
+        "deployment_controller": "ECS",
         "tags": {"Project": "fozzy"},
     }
 
@@ -256,6 +258,7 @@ def test_diff_view_fills_in_aws_defaults_and_leaves_out_what_is_not_there():
         "launch_type": "FARGATE",
         "enable_execute_command": False,
         "propagate_tags": "NONE",
+        "deployment_controller": "ECS",
     }
     assert diff_view(None) == {} and diff_view({}) == {}
 
@@ -322,3 +325,114 @@ def test_input_problems(overrides, problem):
 def test_good_input_and_absent_have_no_problems():
     assert service_input_problems(FULL) == []
     assert service_input_problems(params(state="absent", task_definition=None, desired_count=-1)) == []
+
+
+# --------------------------------------------------------------------------- deployment strategies
+TG2 = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/api-alt/fedcba9876543210"
+RULE = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:listener-rule/app/api/1/2/3"
+ROLE = "arn:aws:iam::123456789012:role/api-infra"
+CANARY = {"minimum_healthy_percent": None, "maximum_percent": None, "deployment_circuit_breaker": None,
+          "strategy": "CANARY", "bake_time_in_minutes": 5, "linear_configuration": {"step_percent": 10.0,
+                                                                                    "step_bake_time_in_minutes": 1},
+          "canary_configuration": {"canary_percent": 10.0, "canary_bake_time_in_minutes": 3},
+          "alarms": {"alarm_names": ["latency", "5xx"], "enable": True, "rollback": True}}
+ADVANCED = {"alternate_target_group_arn": TG2, "production_listener_rule": RULE, "test_listener_rule": None, "role_arn": ROLE}
+
+
+def strategy_params(config=None, advanced=ADVANCED):
+    return params(deployment_configuration=dict(CANARY, **(config or {})),
+                  load_balancers=[{"target_group_arn": TG, "container_name": "api", "container_port": 8000,
+                                   "advanced_configuration": advanced}])
+
+
+def test_a_strategy_sends_only_its_own_settings_and_sorted_alarms():
+    request = create_request("c", "api", strategy_params(), TD1)
+    config = request["deploymentConfiguration"]
+    assert config["strategy"] == "CANARY" and config["bakeTimeInMinutes"] == 5
+    assert config["canaryConfiguration"] == {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 3}
+    assert "linearConfiguration" not in config
+    assert config["alarms"] == {"alarmNames": ["5xx", "latency"], "enable": True, "rollback": True}
+    assert request["loadBalancers"][0]["advancedConfiguration"] == {
+        "alternateTargetGroupArn": TG2, "productionListenerRule": RULE, "roleArn": ROLE}
+
+
+def test_no_alarm_names_turn_the_alarms_off():
+    request = create_request("c", "api", strategy_params({"alarms": {"alarm_names": [], "enable": True, "rollback": True}}), TD1)
+    assert request["deploymentConfiguration"]["alarms"] == {"alarmNames": [], "enable": False, "rollback": False}
+
+
+def created_service(wanted):
+    """The service as ECS keeps a create request (emulator fidelity patch: every field kept)."""
+    request = create_request("c", "api", wanted, TD1)
+    return dict(SERVICE, deploymentConfiguration=request["deploymentConfiguration"], loadBalancers=request["loadBalancers"])
+
+
+def test_the_same_strategy_is_no_change_alarm_order_and_all():
+    service = created_service(strategy_params())
+    service["deploymentConfiguration"]["alarms"]["alarmNames"].reverse()
+    assert compare(service, strategy_params(), TD1) == {}
+
+
+def test_ecs_swapping_the_target_groups_is_no_change_and_an_update_keeps_its_order():
+    service = created_service(strategy_params())
+    # after a deployment ECS names the alternate target group the primary one
+    service["loadBalancers"] = [{"targetGroupArn": TG2, "containerName": "api", "containerPort": 8000,
+                                 "advancedConfiguration": {"alternateTargetGroupArn": TG, "productionListenerRule": RULE,
+                                                           "roleArn": ROLE}}]
+    assert compare(service, strategy_params(), TD1) == {}
+    other_role = dict(ADVANCED, role_arn=ROLE + "2")
+    found = compare(service, strategy_params(advanced=other_role), TD1)
+    sent = found["load_balancers"][0]
+    assert sent["targetGroupArn"] == TG2 and sent["advancedConfiguration"]["alternateTargetGroupArn"] == TG
+    assert sent["advancedConfiguration"]["roleArn"] == ROLE + "2"
+
+
+@pytest.mark.parametrize("change, path", [
+    ({"strategy": "LINEAR"}, "deployment_configuration.strategy"),
+    ({"canary_configuration": {"canary_percent": 20.0, "canary_bake_time_in_minutes": 3}},
+     "deployment_configuration.canary_configuration.canary_percent"),
+    ({"bake_time_in_minutes": 0}, "deployment_configuration.bake_time_in_minutes"),
+    ({"alarms": {"alarm_names": ["5xx"], "enable": True, "rollback": True}}, "deployment_configuration.alarms.alarm_names"),
+])
+def test_each_strategy_setting_is_compared(change, path):
+    found = compare(created_service(strategy_params()), strategy_params(change), TD1)
+    assert path in found
+
+
+def test_switching_back_to_rolling_drops_the_canary_settings_and_then_converges():
+    service = created_service(strategy_params())
+    rolling = strategy_params({"strategy": "ROLLING"})
+    found = compare(service, rolling, TD1)
+    sent = update_request("c", "api", found)["deploymentConfiguration"]
+    assert sent["strategy"] == "ROLLING"
+    assert not {"bakeTimeInMinutes", "canaryConfiguration", "linearConfiguration"} & set(sent)
+    assert compare(predicted(service, found), rolling, TD1) == {}
+
+
+def test_a_service_without_a_strategy_is_rolling_without_alarms():
+    rolling = params(deployment_configuration=dict(CANARY, strategy="ROLLING", alarms={"alarm_names": [], "enable": True,
+                                                                                        "rollback": True}))
+    assert compare(SERVICE, rolling, TD1) == {}
+
+
+def test_deployment_controller_is_compared_and_ecs_by_default():
+    assert compare(SERVICE, params(deployment_controller="ECS"), TD1) == {}
+    assert compare(SERVICE, params(deployment_controller="EXTERNAL"), TD1) == {"deployment_controller": {"type": "EXTERNAL"}}
+    assert create_request("c", "api", params(desired_count=1), TD1)["deploymentController"] == {"type": "ECS"}
+
+
+@pytest.mark.parametrize("config, controller, problem", [
+    ({"strategy": "BLUE_GREEN", "bake_time_in_minutes": None}, None,
+     "deployment_configuration.bake_time_in_minutes=None is not allowed: BLUE_GREEN needs a bake time"),
+    ({"strategy": "CANARY", "canary_configuration": {"canary_percent": 0.05, "canary_bake_time_in_minutes": 3}}, None,
+     "deployment_configuration.canary_configuration.canary_percent=0.05 is not allowed: use 0.1 to 100 percent"),
+    ({"strategy": "LINEAR", "linear_configuration": {"step_percent": 2.0, "step_bake_time_in_minutes": 1}}, None,
+     "deployment_configuration.linear_configuration.step_percent=2.0 is not allowed: use 3.0 to 100 percent"),
+    ({"strategy": "CANARY", "bake_time_in_minutes": 1441}, None,
+     "deployment_configuration.bake_time_in_minutes=1441 is not allowed: use 0 to 1440 whole minutes"),
+    ({"strategy": "CANARY"}, "CODE_DEPLOY",
+     "deployment_configuration.strategy=CANARY with deployment_controller=CODE_DEPLOY is not allowed together"),
+])
+def test_strategy_input_problems(config, controller, problem):
+    problems = service_input_problems(params(deployment_configuration=dict(CANARY, **config), deployment_controller=controller))
+    assert any(p.startswith(problem) for p in problems), problems

@@ -25,6 +25,10 @@ GOOD = {
     "ecs_service_min_healthy_percent": 100, "ecs_service_max_percent": 200,
     "ecs_service_circuit_breaker": {"enable": True, "rollback": True}, "ecs_service_wait_timeout": 900,
     "ecs_service_log_retention_days": 30, "ecs_service_task_role_managed_policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+    "ecs_service_deployment_strategy": "canary", "ecs_service_deployment_bake_time": 5,
+    "ecs_service_deployment_linear_step_percent": 20.0, "ecs_service_deployment_linear_step_bake_time": 2,
+    "ecs_service_deployment_canary_percent": 10.0, "ecs_service_deployment_canary_bake_time": 5,
+    "ecs_service_deployment_controller": "ECS", "ecs_service_deployment_alarms": ["fozzy-api-production-target-5xx"],
     # other roles' inputs the STACK rules compare with
     "ecr_enabled": True, "load_balancer_idle_timeout": 60,
 }
@@ -184,3 +188,33 @@ def test_state_absent_checks_only_the_names_it_finds_things_by():
     assert problems(scopes=("ecs_service", engine.STACK), ecs_service_state="absent", ecs_service_image_tag="",
                     ecs_service_memory=1, ecs_service_gunicorn_keepalive=1) == []
     assert len(problems(ecs_service_state="absent", ecs_service_name="a b")) == 1
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"ecs_service_deployment_strategy": "recreate"},
+     "ecs_service_deployment_strategy=recreate is not allowed: use one of rolling, blue_green, linear, canary."),
+    ({"ecs_service_deployment_canary_percent": 0.05},
+     "ecs_service_deployment_canary_percent=0.05 is not allowed: use 0.1 to 100 percent"),
+    ({"ecs_service_deployment_canary_percent": 100.5},
+     "ecs_service_deployment_canary_percent=100.5 is not allowed: use 0.1 to 100 percent"),
+    ({"ecs_service_deployment_canary_bake_time": 1441},
+     "ecs_service_deployment_canary_bake_time=1441 is not allowed: use 0 to 1440 whole minutes"),
+    ({"ecs_service_deployment_bake_time": -1}, "ecs_service_deployment_bake_time=-1 is not allowed: use 0 to 1440"),
+    ({"ecs_service_deployment_strategy": "linear", "ecs_service_deployment_linear_step_percent": 2.5},
+     "ecs_service_deployment_linear_step_percent=2.5 is not allowed: use 3.0 to 100 percent"),
+    ({"ecs_service_deployment_strategy": "linear", "ecs_service_deployment_linear_step_bake_time": 2000},
+     "ecs_service_deployment_linear_step_bake_time=2000 is not allowed: use 0 to 1440"),
+    ({"ecs_service_deployment_strategy": "blue_green", "ecs_service_deployment_controller": "CODE_DEPLOY"},
+     "ecs_service_deployment_strategy=blue_green with ecs_service_deployment_controller=CODE_DEPLOY is not allowed together"),
+    ({"ecs_service_deployment_alarms": "fozzy-5xx"}, "ecs_service_deployment_alarms=fozzy-5xx is not allowed: use a list"),
+])
+def test_bad_deployment_strategy_inputs(changes, message):
+    found = problems(**changes)
+    assert len(found) == 1 and message in found[0], found
+
+
+def test_only_the_chosen_strategy_is_checked_and_rolling_takes_any_controller():
+    assert problems(ecs_service_deployment_strategy="rolling", ecs_service_deployment_canary_percent=0,
+                    ecs_service_deployment_linear_step_percent=1, ecs_service_deployment_controller="EXTERNAL") == []
+    assert problems(ecs_service_deployment_strategy="blue_green", ecs_service_deployment_bake_time=0) == []
+    assert problems(ecs_service_deployment_alarms=[]) == []

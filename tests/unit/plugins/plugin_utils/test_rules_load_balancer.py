@@ -38,6 +38,9 @@ GOOD = {
     "load_balancer_waf_enabled": False,
     "load_balancer_waf_rate_limit": 2000,
     "load_balancer_waf_name": "fozzy-api-production-waf",
+    "load_balancer_alternate_target_group_name": "fozzy-api-production-tg-alt",
+    "load_balancer_production_rule_priority": 50000, "load_balancer_test_listener_rule": True,
+    "load_balancer_test_rule_priority": 49999,
 }
 
 
@@ -184,3 +187,19 @@ def test_the_idle_timeout_rule_names_where_the_keep_alive_comes_from():
 def test_bad_access_logs_and_waf_inputs_are_named(changes, message):
     found = problems(**changes)
     assert len(found) == 1 and message in found[0], found
+
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"load_balancer_alternate_target_group_name": "x" * 33}, "load_balancer_alternate_target_group_name=" + "x" * 33
+     + " is not allowed: use 1 to 32 letters"),
+    ({"load_balancer_alternate_target_group_name": "fozzy-api-production-tg"},
+     "load_balancer_alternate_target_group_name=fozzy-api-production-tg with load_balancer_target_group_name="
+     "fozzy-api-production-tg is not allowed together: the two target groups of ECS deployments need two names."),
+    ({"load_balancer_production_rule_priority": 50001}, "load_balancer_production_rule_priority=50001 is not allowed"),
+    ({"load_balancer_test_rule_priority": 50000},
+     "load_balancer_test_rule_priority=50000 with load_balancer_production_rule_priority=50000 is not allowed together"),
+])
+def test_bad_deployment_target_inputs(changes, message):
+    found = problems(**changes)
+    assert len(found) == 1 and found[0].startswith(message), found
