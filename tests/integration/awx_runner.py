@@ -214,7 +214,9 @@ class AWX:
 
         job_template = template(name)
         variables = dict(job_template.get("extra_vars") or {})
-        variables.update(survey_answers(job_template.get("survey_spec"), answers or {}) if job_template.get("survey_enabled") else {})
+        # A workflow's (or schedule's) extra vars answer the survey's questions they name, as in AWX.
+        given = {**(extra_vars or {}), **(answers or {})}
+        variables.update(survey_answers(job_template.get("survey_spec"), given) if job_template.get("survey_enabled") else {})
         variables.update(extra_vars or {})
         data_dir = self.private_data_dir(job_template, variables)
         # ansible-runner's environment: the caller's (as the AWX task runner's) less any AWS
