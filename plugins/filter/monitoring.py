@@ -48,6 +48,9 @@ def _targets(load_balancer_result, ecs_service_result, allow_empty):
         # the fallback for a result of an older collection version that lacks them.
         "load_balancer": lb.get("arn_suffix") or elb_arn_suffix(lb.get("arn") or lb.get("load_balancer_arn")),
         "target_group": lb.get("target_group_arn_suffix") or elb_arn_suffix(lb.get("target_group_arn")),
+        # ECS blue/green, linear and canary deployments move the traffic between the two target
+        # groups, so which one serves changes with every release: the target alarms watch both.
+        "alternate_target_group": elb_arn_suffix(lb.get("alternate_target_group_arn")) if lb.get("alternate_target_group_arn") else "",
         "cluster": service.get("cluster_name") or "",
         "service": service.get("service_name") or "",
     }
@@ -83,7 +86,7 @@ def monitoring_alarms(settings, load_balancer_result, ecs_service_result, topic_
     names = monitoring_names(s.get("name_prefix"))["alarms"]
     where = _targets(load_balancer_result, ecs_service_result, allow_empty)
     lb = {"LoadBalancer": where["load_balancer"]}
-    tg = {"TargetGroup": where["target_group"], "LoadBalancer": where["load_balancer"]}
+    groups = [group for group in (where["target_group"], where["alternate_target_group"]) if group]
     svc = {"ClusterName": where["cluster"], "ServiceName": where["service"]}
     period, evaluations, datapoints = int(s["period"]), int(s["evaluation_periods"]), int(s["datapoints_to_alarm"])
     use_period, use_evaluations = int(s["utilization_period"]), int(s["utilization_evaluation_periods"])
@@ -124,13 +127,17 @@ def monitoring_alarms(settings, load_balancer_result, ecs_service_result, topic_
               float(s["latency_p95_threshold_ms"]) / 1000.0, "notBreaching",
               namespace=ELB, metric_name="TargetResponseTime", dimensions=lb, extended_statistic="p95",
               period=period, evaluate_low_sample_count_percentile="ignore"),
-        # The ALB reports UnHealthyHostCount every minute while the target group is in use, 0
+        # The ALB reports UnHealthyHostCount every minute while a target group is in use, 0
         # included; a gap means no data for the target group, which running_tasks reports -
         # notBreaching, so this alarm speaks only of targets that fail their health checks.
+        # Summed over both target groups when there are two (the idle one has no targets).
         alarm("unhealthy_hosts", f"More than {s['unhealthy_hosts_threshold']} API tasks failing the load balancer's"
                                  f" health check in {datapoints} of {per_period}",
               s["unhealthy_hosts_threshold"], "notBreaching",
-              namespace=ELB, metric_name="UnHealthyHostCount", dimensions=tg, statistic="Maximum", period=period),
+              metrics=[{"id": "unhealthy", "label": "Unhealthy API tasks", "return_data": True,
+                        "expression": " + ".join(f"FILL(group{i}, 0)" for i in range(len(groups)))}]
+              + [_stat(f"group{i}", ELB, "UnHealthyHostCount", {"TargetGroup": group, "LoadBalancer": where["load_balancer"]},
+                       period, "Maximum") for i, group in enumerate(groups)]),
         # Container Insights reports both counts every minute for a service that exists; no data
         # means the service (or Container Insights) is gone, so nobody would know whether the
         # tasks run - breaching. All periods must fall short, so a deployment or a scale-out
@@ -176,7 +183,8 @@ def monitoring_dashboard(settings, load_balancer_result, ecs_service_result, reg
     s = dict(settings or {})
     where = _targets(load_balancer_result, ecs_service_result, allow_empty)
     lb = ["LoadBalancer", where["load_balancer"]]
-    tg = ["TargetGroup", where["target_group"], "LoadBalancer", where["load_balancer"]]
+    groups = [["TargetGroup", group, "LoadBalancer", where["load_balancer"]]
+              for group in (where["target_group"], where["alternate_target_group"]) if group]
     svc = ["ClusterName", where["cluster"], "ServiceName", where["service"]]
     period = int(s["period"])
     latency = float(s["latency_p95_threshold_ms"]) / 1000.0
@@ -187,8 +195,10 @@ def monitoring_dashboard(settings, load_balancer_result, ecs_service_result, reg
         ("Response time (seconds)", [[ELB, "TargetResponseTime", *lb, {"stat": f"p{p}", "label": f"p{p}"}]
                                      for p in (50, 95, 99)], "p95",
          {"annotations": _line(latency, "p95 alarm")}),
-        ("Healthy and unhealthy tasks", [[ELB, "HealthyHostCount", *tg, {"label": "healthy"}],
-                                         [ELB, "UnHealthyHostCount", *tg, {"label": "unhealthy"}]], "Maximum", {}),
+        ("Healthy and unhealthy tasks", [[ELB, name, *tg, {"label": f"{label} ({tg[1].split('/')[1]})"}]
+                                         for tg in groups
+                                         for name, label in (("HealthyHostCount", "healthy"), ("UnHealthyHostCount", "unhealthy"))],
+         "Maximum", {}),
         ("Running and desired tasks", [[INSIGHTS, "RunningTaskCount", *svc, {"label": "running"}],
                                        [INSIGHTS, "DesiredTaskCount", *svc, {"label": "desired"}]], "Maximum", {}),
         ("CPU (%)", [[ECS, "CPUUtilization", *svc, {"label": "average"}],

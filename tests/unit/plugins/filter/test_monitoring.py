@@ -73,9 +73,11 @@ def test_latency_is_p95_in_seconds():
 
 def test_hosts_tasks_cpu_memory():
     alarms = by_name(monitoring_alarms(SETTINGS, LB, SERVICE, TOPIC))
-    assert alarms["unhealthy-hosts"]["dimensions"] == {"TargetGroup": LB["target_group_arn_suffix"],
-                                                       "LoadBalancer": LB["arn_suffix"]}
-    assert alarms["unhealthy-hosts"]["statistic"] == "Maximum"
+    unhealthy = alarms["unhealthy-hosts"]
+    assert unhealthy["metrics"][0]["expression"] == "FILL(group0, 0)"
+    assert unhealthy["metrics"][1]["metric_stat"]["metric"]["dimensions"] == [
+        {"name": "TargetGroup", "value": LB["target_group_arn_suffix"]}, {"name": "LoadBalancer", "value": LB["arn_suffix"]}]
+    assert unhealthy["metrics"][1]["metric_stat"]["stat"] == "Maximum"
     tasks = alarms["running-tasks"]
     assert tasks["metrics"][0]["expression"] == "desired - running"
     assert {m["id"]: (m["metric_stat"]["metric"]["namespace"], m["metric_stat"]["metric"]["metric_name"])
@@ -92,8 +94,23 @@ def test_dimensions_come_from_the_arns_when_the_suffixes_are_missing():
           "target_group_arn": "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/fozzy-api-production-tg/"
                               "73e2d6bc24d8a067"}
     alarms = by_name(monitoring_alarms(SETTINGS, lb, SERVICE, TOPIC))
-    assert alarms["unhealthy-hosts"]["dimensions"] == {"TargetGroup": LB["target_group_arn_suffix"],
-                                                       "LoadBalancer": LB["arn_suffix"]}
+    assert alarms["unhealthy-hosts"]["metrics"][1]["metric_stat"]["metric"]["dimensions"] == [
+        {"name": "TargetGroup", "value": LB["target_group_arn_suffix"]}, {"name": "LoadBalancer", "value": LB["arn_suffix"]}]
+
+
+def test_unhealthy_hosts_of_both_target_groups_when_deployments_shift_traffic():
+    """Blue/green, linear and canary deployments move the traffic to the other target group with
+    every release: the alarm sums the unhealthy targets of both, the dashboard shows both."""
+    lb = dict(LB, alternate_target_group_arn="arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/"
+                                             "fozzy-api-production-tg-alt/0123456789abcdef")
+    unhealthy = by_name(monitoring_alarms(SETTINGS, lb, SERVICE, TOPIC))["unhealthy-hosts"]
+    assert unhealthy["metrics"][0]["expression"] == "FILL(group0, 0) + FILL(group1, 0)"
+    assert [m["metric_stat"]["metric"]["dimensions"][0]["value"] for m in unhealthy["metrics"][1:]] == [
+        LB["target_group_arn_suffix"], "targetgroup/fozzy-api-production-tg-alt/0123456789abcdef"]
+    hosts = monitoring_dashboard(SETTINGS, lb, SERVICE, "eu-central-1")["widgets"][3]["properties"]["metrics"]
+    assert [m[-1]["label"] for m in hosts] == ["healthy (fozzy-api-production-tg)", "unhealthy (fozzy-api-production-tg)",
+                                              "healthy (fozzy-api-production-tg-alt)",
+                                              "unhealthy (fozzy-api-production-tg-alt)"]
 
 
 def test_missing_dimensions_fail_unless_allowed():
@@ -119,7 +136,7 @@ def test_dashboard_has_the_graphs_of_the_service_two_a_row():
     assert latency["annotations"]["horizontal"][0]["value"] == 0.8
     assert widgets[3]["properties"]["metrics"][0] == [
         "AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", LB["target_group_arn_suffix"], "LoadBalancer",
-        LB["arn_suffix"], {"label": "healthy"}]
+        LB["arn_suffix"], {"label": "healthy (fozzy-api-production-tg)"}]
     assert widgets[4]["properties"]["metrics"][0][:6] == ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName",
                                                           "fozzy-api-production", "ServiceName", "fozzy-api"]
     assert widgets[6]["properties"]["annotations"]["horizontal"][0]["value"] == 90.0
