@@ -8,7 +8,6 @@ reads only. Each filter compares exactly what its module would change.
 """
 
 import ipaddress
-import json
 
 from ansible.errors import AnsibleFilterError
 
@@ -316,30 +315,40 @@ def vpc_network(plan, settings, found, written=None):
     }
 
 
-def vpc_flow_logs_trust_policy(account_id, region, partition="aws"):
-    """The trust policy of the role the VPC flow logs service assumes to deliver to CloudWatch Logs,
-    with the confused-deputy conditions AWS documents: only flow logs of ``account_id`` in ``region``."""
-    return json.dumps({
+def _log_group(log_group_arn):
+    """(partition, region, account, the group's ARN without the trailing ``:*``) of a log group's ARN."""
+    arn = str(log_group_arn or "")
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "logs" or not parts[5].startswith("log-group:"):
+        raise AnsibleFilterError(f"{arn!r} is not the ARN of a CloudWatch Logs group (arn:<partition>:logs:<region>:"
+                                 "<account>:log-group:<name>)")
+    return parts[1], parts[3], parts[4], arn[:-2] if arn.endswith(":*") else arn
+
+
+def vpc_flow_logs_trust_policy(log_group_arn):
+    """The trust policy of the role the VPC flow logs service assumes to deliver to the log group
+    ``log_group_arn``, with the confused-deputy conditions AWS documents: only flow logs of the
+    group's account in its region (partition, region and account come from the ARN)."""
+    partition, region, account, _ = _log_group(log_group_arn)
+    return {
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
             "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
             "Action": "sts:AssumeRole",
             "Condition": {
-                "StringEquals": {"aws:SourceAccount": str(account_id)},
-                "ArnLike": {"aws:SourceArn": f"arn:{partition}:ec2:{region}:{account_id}:vpc-flow-log/*"},
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnLike": {"aws:SourceArn": f"arn:{partition}:ec2:{region}:{account}:vpc-flow-log/*"},
             },
         }],
-    }, sort_keys=True)
+    }
 
 
 def vpc_flow_logs_role_policy(log_group_arn):
-    """The role's permissions, limited to one log group (``log_group_arn`` without the trailing
-    ``:*``) and its streams: what delivery needs to an existing group (no CreateLogGroup)."""
-    group = str(log_group_arn)
-    if group.endswith(":*"):
-        group = group[:-2]
-    return json.dumps({
+    """The role's permissions, limited to the log group ``log_group_arn`` (with or without the
+    trailing ``:*``) and its streams: what delivery needs to an existing group (no CreateLogGroup)."""
+    group = _log_group(log_group_arn)[3]
+    return {
         "Version": "2012-10-17",
         "Statement": [{
             "Sid": "DeliverToTheFlowLogGroup",
@@ -348,7 +357,7 @@ def vpc_flow_logs_role_policy(log_group_arn):
                        "logs:PutLogEvents"],
             "Resource": [group, f"{group}:*"],
         }],
-    }, sort_keys=True)
+    }
 
 
 class FilterModule:

@@ -1,6 +1,5 @@
 """Unit tests of the network filters (plugins/filter/network.py): what of the VPC differs from the plan."""
 import copy
-import json
 
 import pytest
 
@@ -380,7 +379,8 @@ def test_the_vpc_block_is_read_from_the_amazon_pool_association():
 
 # ---------------------------------------------------------------------------- flow logs
 def test_the_flow_logs_trust_policy_has_the_confused_deputy_conditions():
-    policy = json.loads(network.vpc_flow_logs_trust_policy("123456789012", "eu-central-1"))
+    policy = network.vpc_flow_logs_trust_policy(
+        "arn:aws:logs:eu-central-1:123456789012:log-group:/vpc/net/flow-logs:*")
     statement = policy["Statement"][0]
     assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert statement["Action"] == "sts:AssumeRole"
@@ -393,7 +393,12 @@ def test_the_flow_logs_trust_policy_has_the_confused_deputy_conditions():
 def test_the_flow_logs_role_policy_reaches_its_log_group_only():
     group = "arn:aws:logs:eu-central-1:123456789012:log-group:/vpc/net/flow-logs"
     for arn in (group, group + ":*"):
-        statement = json.loads(network.vpc_flow_logs_role_policy(arn))["Statement"]
+        statement = network.vpc_flow_logs_role_policy(arn)["Statement"]
         assert len(statement) == 1
         assert statement[0]["Resource"] == [group, group + ":*"]
         assert "logs:PutLogEvents" in statement[0]["Action"] and "logs:CreateLogGroup" not in statement[0]["Action"]
+
+
+def test_the_flow_logs_policies_need_a_log_group_arn():
+    with pytest.raises(AnsibleFilterError, match="is not the ARN of a CloudWatch Logs group"):
+        network.vpc_flow_logs_trust_policy("arn:aws:s3:::bucket")
