@@ -53,6 +53,9 @@ CHAIN = [
     ("RequestCertificate", 1, True, "error"),  # certificate requested, its ARN never heard
     ("AttachInternetGateway", 1, False, "error"),  # gateway made, not attached
     ("CreateNatGateway", 1, True, "kill"),  # Elastic IP allocated, NAT gateway made, process killed
+    # flow log made, its id never heard: the next run must find it by VPC and log group, not make a
+    # second (AWS refuses one of the same settings). Early in the deploy, so the run it adds is short.
+    ("CreateFlowLogs", 1, True, "error"),
     ("CreateService", 1, True, "error"),  # service made, never waited for
     ("ChangeResourceRecordSets", 1, True, "error"),  # the A record only (see validation_record_exists)
 ]
