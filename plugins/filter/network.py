@@ -329,7 +329,7 @@ def vpc_flow_logs_trust_policy(log_group_arn):
     """The trust policy of the role the VPC flow logs service assumes to deliver to the log group
     ``log_group_arn``, with the confused-deputy conditions AWS documents: only flow logs of the
     group's account in its region (partition, region and account come from the ARN)."""
-    partition, region, account, _ = _log_group(log_group_arn)
+    partition, region, account = _log_group(log_group_arn)[:3]
     return {
         "Version": "2012-10-17",
         "Statement": [{

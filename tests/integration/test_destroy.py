@@ -174,7 +174,11 @@ def test_destroy_keeps_the_validation_record_another_certificate_of_the_name_nee
     other = acm.request_certificate(DomainName=DOMAIN, ValidationMethod="DNS")["CertificateArn"]
     record = [f"CNAME {option['ResourceRecord']['Name']}" for option in
               acm.describe_certificate(CertificateArn=other)["Certificate"]["DomainValidationOptions"]]
-    assert set(record) <= set(leftovers(emulator.client, "fozzy-api", "local", DOMAIN)["records"])
+    route53 = emulator.client("route53")
+    zone_records = [(r["Name"], r["Type"]) for r in
+                    route53.list_resource_record_sets(HostedZoneId=foreign["zone_id"])["ResourceRecordSets"]]
+    assert set(record) <= set(leftovers(emulator.client, "fozzy-api", "local", DOMAIN)["records"]), (
+        zone_records, acm.list_certificates()["CertificateSummaryList"])
 
     ok(emulator.playbook("playbooks/destroy.yml", *LOCAL), "destroy.yml beside another certificate of the name")
 
