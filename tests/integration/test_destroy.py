@@ -167,18 +167,22 @@ def test_site_builds_the_stack_again_after_destroy(account, tmp_path):
 
 def test_destroy_keeps_the_validation_record_another_certificate_of_the_name_needs(account):
     """ACM gives every certificate of a name in the account the same validation CNAME: with a second
-    certificate of the domain in the region (not the collection's), destroy removes our certificate
-    and everything else, and keeps the record. Runs on the stack the test before built."""
+    certificate of the domain in the region (not the collection's) and its record in the zone (the
+    very record ours lists), destroy removes our certificate and everything else, and keeps the
+    record. Runs on the stack the test before built."""
     emulator, foreign = account
-    acm = emulator.client("acm")
+    acm, route53 = emulator.client("acm"), emulator.client("route53")
     other = acm.request_certificate(DomainName=DOMAIN, ValidationMethod="DNS")["CertificateArn"]
-    record = [f"CNAME {option['ResourceRecord']['Name']}" for option in
-              acm.describe_certificate(CertificateArn=other)["Certificate"]["DomainValidationOptions"]]
-    route53 = emulator.client("route53")
-    zone_records = [(r["Name"], r["Type"]) for r in
-                    route53.list_resource_record_sets(HostedZoneId=foreign["zone_id"])["ResourceRecordSets"]]
-    assert set(record) <= set(leftovers(emulator.client, "fozzy-api", "local", DOMAIN)["records"]), (
-        zone_records, acm.list_certificates()["CertificateSummaryList"])
+    options = acm.describe_certificate(CertificateArn=other)["Certificate"]["DomainValidationOptions"]
+    route53.change_resource_record_sets(HostedZoneId=foreign["zone_id"], ChangeBatch={"Changes": [
+        {"Action": "UPSERT", "ResourceRecordSet": {
+            "Name": option["ResourceRecord"]["Name"], "Type": "CNAME", "TTL": 300,
+            "ResourceRecords": [{"Value": option["ResourceRecord"]["Value"]}]}} for option in options]})
+    record = [f"CNAME {option['ResourceRecord']['Name']}" for option in options]
+    ours = [c["CertificateArn"] for c in acm.list_certificates()["CertificateSummaryList"] if c["CertificateArn"] != other]
+    assert len(ours) == 1
+    assert [f"CNAME {o['ResourceRecord']['Name']}" for o in
+            acm.describe_certificate(CertificateArn=ours[0])["Certificate"]["DomainValidationOptions"]] == record
 
     ok(emulator.playbook("playbooks/destroy.yml", *LOCAL), "destroy.yml beside another certificate of the name")
 
