@@ -769,6 +769,8 @@ def apply():
     _ecs_service_deployments_recorded()
     _ecs_service_tasks_behind_targets()
     _wafv2_web_acl_resources_like_aws()
+    _subnet_ipv6_associations_like_aws()
+    _default_security_group_like_aws()
 
 
 def _ecr_lifecycle_policy_refused_like_aws():
@@ -991,3 +993,65 @@ def apply_strategies():
     the CreateService patch above keeps the whole deploymentConfiguration, and moto keeps what
     UpdateService is given."""
     _ecs_deployment_strategies_shift_traffic()
+
+
+def _subnet_ipv6_associations_like_aws():
+    """AWS describes a subnet's IPv6 association as `ipv6CidrBlockState: {state: associated}` and
+    filters DescribeSubnets by `ipv6-cidr-block-association.ipv6-cidr-block`, `.state` and
+    `.association-id`. moto 5.2.5 nests the state dict inside the state (`{state: "{'State': ...}"}`)
+    and knows none of the three filters, so amazon.aws.ec2_vpc_subnet never sees a block it
+    associated (and re-associates it on every run) and fails on its filtered reads."""
+    from moto.ec2.models.subnets import Subnet
+
+    if getattr(Subnet, "_fozzy_ipv6_patched", False):
+        return
+
+    def associated(subnet):
+        return [association for association in subnet.ipv6_cidr_block_associations.values()
+                if association["ipv6CidrBlockState"]["State"] == "associated"]
+
+    def association_set(self):
+        return [{"ipv6CidrBlock": association["ipv6CidrBlock"], "associationId": association["associationId"],
+                 "ipv6CidrBlockState": {"state": association["ipv6CidrBlockState"]["State"]}}
+                for association in associated(self)]
+
+    original_filter = Subnet.get_filter_value
+    by_filter = {
+        "ipv6-cidr-block-association.ipv6-cidr-block": "ipv6CidrBlock",
+        "ipv6-cidr-block-association.association-id": "associationId",
+    }
+
+    def get_filter_value(self, filter_name, method_name=None):
+        if filter_name in by_filter:
+            return [association[by_filter[filter_name]] for association in associated(self)]
+        if filter_name == "ipv6-cidr-block-association.state":
+            return [association["ipv6CidrBlockState"]["State"]
+                    for association in self.ipv6_cidr_block_associations.values()]
+        return original_filter(self, filter_name, method_name)
+
+    Subnet.ipv6_cidr_block_association_set = property(association_set)
+    Subnet.get_filter_value = get_filter_value
+    Subnet._fozzy_ipv6_patched = True
+
+
+def _default_security_group_like_aws():
+    """The default security group AWS makes with a VPC allows inbound traffic from its own members
+    and all outbound traffic (IPv4, and IPv6 once the VPC has a block). moto 5.2.5 makes it with
+    the outbound rule only, so a test that the vpc role empties the group would pass without the
+    role doing anything about the inbound rule. The self-referencing inbound rule is added when
+    moto creates the group."""
+    from moto.ec2.models.security_groups import SecurityGroupBackend
+
+    if getattr(SecurityGroupBackend, "_fozzy_default_patched", False):
+        return
+    original = SecurityGroupBackend.create_security_group
+
+    def create_security_group(self, name, description, vpc_id=None, *args, **kwargs):
+        group = original(self, name, description, vpc_id, *args, **kwargs)
+        if kwargs.get("is_default") and name == "default" and not group.ingress_rules:
+            self.authorize_security_group_ingress(group.id, "-1", None, None, [], source_groups=[{"GroupId": group.id}],
+                                                  vpc_id=group.vpc_id)
+        return group
+
+    SecurityGroupBackend.create_security_group = create_security_group
+    SecurityGroupBackend._fozzy_default_patched = True

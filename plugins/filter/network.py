@@ -53,7 +53,10 @@ def subnets_to_write(plan, found, tags, name_prefix):
 
     Each entry of ``plan`` comes back with the ``tags`` it must carry (``tags`` plus Name
     ``<name_prefix>-<tier>-<az>`` and Tier) when no subnet of ``found`` has its range, or the
-    one that has it differs in zone, launch settings or tags (the module purges other tags).
+    one that has it differs in zone, launch settings, tags (the module purges other tags) or
+    IPv6 block (the entry's ``ipv6_cidr``, none when absent or ''; the module removes one not asked for).
+    An entry with ``ipv6_unknown`` (check mode: the VPC's IPv6 block is still to be associated)
+    is always written.
     """
     by_cidr = {subnet["cidr_block"]: subnet for subnet in found}
     to_write = []
@@ -66,6 +69,8 @@ def subnets_to_write(plan, found, tags, name_prefix):
             or current.get("map_public_ip_on_launch")
             or current.get("assign_ipv6_address_on_creation")
             or current.get("tags", {}) != wanted["tags"]
+            or subnet_ipv6_cidr_block(current) != (entry.get("ipv6_cidr") or "")
+            or entry.get("ipv6_unknown")
         ):
             to_write.append(wanted)
     return to_write
@@ -82,6 +87,56 @@ def nat_gateways_to_write(wanted, found):
         if gateway.get("state") == "available"
     }
     return [entry for entry in wanted if (entry["subnet_id"], _frozen(entry["tags"])) not in in_place]
+
+
+def subnet_ipv6_cidr_block(subnet):
+    """The IPv6 block associated (or associating) with a subnet as ec2_vpc_subnet_info returns it, or ''."""
+    for association in subnet.get("ipv6_cidr_block_association_set") or ():
+        if (association.get("ipv6_cidr_block_state") or {}).get("state") in ("associated", "associating"):
+            return association.get("ipv6_cidr_block") or ""
+    return ""
+
+
+def vpc_ipv6_cidr_block(vpc):
+    """The Amazon-provided IPv6 block associated (or associating) with a VPC as ec2_vpc_net(_info)
+    returns it, or '' (none, or the VPC is still to be created)."""
+    for association in (vpc or {}).get("ipv6_cidr_block_association_set") or ():
+        if association.get("ipv6_pool", "Amazon") == "Amazon" and (
+            (association.get("ipv6_cidr_block_state") or {}).get("state") in ("associated", "associating")
+        ):
+            return association.get("ipv6_cidr_block") or ""
+    return ""
+
+
+def ipv6_subnet_cidr(vpc_ipv6_cidr_block, index):
+    """The ``index``-th /64 of the VPC's IPv6 block (a /56 has 256): the block of the public subnet
+    of the ``index``-th availability zone, so adding a zone never moves an existing subnet's block."""
+    network = ipaddress.IPv6Network(str(vpc_ipv6_cidr_block), strict=True)
+    if network.prefixlen > 64:
+        raise AnsibleFilterError(f"The VPC's IPv6 block {network} is smaller than a /64: no subnet block fits.")
+    count = 2 ** (64 - network.prefixlen)
+    if not 0 <= int(index) < count:
+        raise AnsibleFilterError(f"The VPC's IPv6 block {network} has {count} /64 blocks; subnet {index} does not fit.")
+    return str(ipaddress.IPv6Network((int(network.network_address) + (int(index) << 64), 64)))
+
+
+def ipv6_plan(plan, vpc_ipv6_cidr_block, enabled):
+    """``plan`` (subnet_plan's entries) with the IPv6 block of each public subnet (``ipv6_cidr``) when
+    ``enabled``: the /64 of its zone's index in ``vpc_ipv6_cidr_block``. Private subnets stay IPv4.
+    Enabled without a block yet (check mode, the VPC's block still to be associated), each public
+    entry has ``ipv6_cidr`` '' and ``ipv6_unknown``. Disabled, the plan is returned as it is."""
+    if not enabled:
+        return [dict(entry) for entry in plan]
+    planned = []
+    for entry in plan:
+        entry = dict(entry)
+        if entry["tier"] == "public":
+            if vpc_ipv6_cidr_block:
+                entry["ipv6_cidr"] = ipv6_subnet_cidr(vpc_ipv6_cidr_block, entry["index"])
+            else:
+                entry.update(ipv6_cidr="", ipv6_unknown=True)
+        planned.append(entry)
+    return planned
 
 
 def route_tables_to_write(wanted, found):
@@ -109,7 +164,8 @@ def route_tables_to_write(wanted, found):
             if association.get("subnet_id") and not association.get("main")
         }
         routes = {
-            (route.get("destination_cidr_block"), route.get("gateway_id") or route.get("nat_gateway_id"))
+            (route.get("destination_cidr_block") or route.get("destination_ipv6_cidr_block"),
+             route.get("gateway_id") or route.get("nat_gateway_id"))
             for route in current.get("routes", [])
             if route.get("origin") == "CreateRoute"
         }
@@ -155,7 +211,10 @@ def vpc_network(plan, settings, found, written=None):
     """Everything the vpc role writes and hands on, from the subnet plan and what it read.
 
     ``plan``: subnet_plan's entries. ``settings``: ``vpc_id`` ('' for a VPC check mode would
-    create), ``cidr``, ``name`` (prefix of the Name tags), ``tags``, ``nat_mode`` (single or per_az).
+    create), ``cidr``, ``name`` (prefix of the Name tags), ``tags``, ``nat_mode`` (single or per_az),
+    ``ipv6`` (whether the public subnets are dual-stack) and ``ipv6_cidr_block`` (the VPC's Amazon-provided
+    block as read after ec2_vpc_net, '' when it has none yet). A VPC with a block and ``ipv6`` off is
+    refused: the role does not take IPv6 away (see the role's README).
     ``found``: what the reads registered, ``subnets`` (ec2_vpc_subnet_info), ``internet_gateways``
     (ec2_vpc_igw_info by Name, tags converted), ``nat_gateways`` (pending and available, ec2_vpc_nat_gateway_info)
     and ``route_tables`` (ec2_vpc_route_table_info). ``written``: what the write tasks of this run
@@ -170,9 +229,18 @@ def vpc_network(plan, settings, found, written=None):
     written = written or {}
     vpc_id, name, tags = settings.get("vpc_id") or "", settings["name"], dict(settings.get("tags") or {})
     azs = [entry["az"] for entry in plan if entry["tier"] == "public"]
+    ipv6, ipv6_block = bool(settings.get("ipv6")), settings.get("ipv6_cidr_block") or ""
     if not vpc_id:
         return {"changes": False, "result": {"vpc_id": "", "would_be_created": True, "cidr": settings.get("cidr", ""),
-                                             "availability_zones": azs}}
+                                             "availability_zones": azs, "ipv6_cidr_block": "",
+                                             "public_subnet_ipv6_cidr_blocks": []}}
+    if ipv6_block and not ipv6:
+        raise AnsibleFilterError(
+            f"vpc_ipv6_enabled: false is not allowed for VPC {vpc_id} ({name}), which has the IPv6 block {ipv6_block}:"
+            " the role does not take IPv6 away from a network in use (a dual-stack load balancer in its public"
+            " subnets must become IPv4 first, and AWS does not give the same block back). Keep vpc_ipv6_enabled:"
+            " true, or remove the block by hand (the ::/0 route, the subnets' blocks, then the VPC's) and run again.")
+    plan = ipv6_plan(plan, ipv6_block, ipv6)
 
     subnets_found = found.get("subnets") or []
     subnet_ids = {subnet["cidr_block"]: subnet.get("id") or subnet.get("subnet_id") or "" for subnet in subnets_found}
@@ -212,8 +280,10 @@ def vpc_network(plan, settings, found, written=None):
         "ids": [nat_ids_written.get(subnet) or nat_by_subnet.get(subnet, "") for subnet in wanted_subnets],
     }
 
-    tables = [{"tags": dict(tags, Name=f"{name}-public"), "subnets": public_ids,
-               "routes": [{"dest": "0.0.0.0/0", "gateway_id": igw["id"]}]}]
+    public_routes = [{"dest": "0.0.0.0/0", "gateway_id": igw["id"]}]
+    if ipv6:
+        public_routes.append({"dest": "::/0", "gateway_id": igw["id"]})
+    tables = [{"tags": dict(tags, Name=f"{name}-public"), "subnets": public_ids, "routes": public_routes}]
     for index, subnet_id in enumerate(private_ids):
         nat_id = nats["ids"][index if settings.get("nat_mode") == "per_az" else 0] if nats["ids"] else ""
         tables.append({"tags": dict(tags, Name=f"{name}-private-{azs[index]}"), "subnets": [subnet_id],
@@ -238,7 +308,55 @@ def vpc_network(plan, settings, found, written=None):
             "public_subnet_ids": public_ids,
             "private_subnet_ids": private_ids,
             "nat_gateway_ids": nats["ids"],
+            "ipv6_cidr_block": ipv6_block if ipv6 else "",
+            "public_subnet_ipv6_cidr_blocks": [entry.get("ipv6_cidr", "") for entry in plan
+                                               if entry["tier"] == "public" and ipv6],
         },
+    }
+
+
+def _log_group(log_group_arn):
+    """(partition, region, account, the group's ARN without the trailing ``:*``) of a log group's ARN."""
+    arn = str(log_group_arn or "")
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "logs" or not parts[5].startswith("log-group:"):
+        raise AnsibleFilterError(f"{arn!r} is not the ARN of a CloudWatch Logs group (arn:<partition>:logs:<region>:"
+                                 "<account>:log-group:<name>)")
+    return parts[1], parts[3], parts[4], arn[:-2] if arn.endswith(":*") else arn
+
+
+def vpc_flow_logs_trust_policy(log_group_arn):
+    """The trust policy of the role the VPC flow logs service assumes to deliver to the log group
+    ``log_group_arn``, with the confused-deputy conditions AWS documents: only flow logs of the
+    group's account in its region (partition, region and account come from the ARN)."""
+    partition, region, account = _log_group(log_group_arn)[:3]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnLike": {"aws:SourceArn": f"arn:{partition}:ec2:{region}:{account}:vpc-flow-log/*"},
+            },
+        }],
+    }
+
+
+def vpc_flow_logs_role_policy(log_group_arn):
+    """The role's permissions, limited to the log group ``log_group_arn`` (with or without the
+    trailing ``:*``) and its streams: what delivery needs to an existing group (no CreateLogGroup)."""
+    group = _log_group(log_group_arn)[3]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "DeliverToTheFlowLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
+                       "logs:PutLogEvents"],
+            "Resource": [group, f"{group}:*"],
+        }],
     }
 
 
@@ -251,4 +369,7 @@ class FilterModule:
             "route_tables_to_write": route_tables_to_write,
             "vpc_availability_zones": vpc_availability_zones,
             "vpc_network": vpc_network,
+            "vpc_ipv6_cidr_block": vpc_ipv6_cidr_block,
+            "vpc_flow_logs_trust_policy": vpc_flow_logs_trust_policy,
+            "vpc_flow_logs_role_policy": vpc_flow_logs_role_policy,
         }

@@ -210,7 +210,8 @@ def leftovers(client, name, environment, domain):
     ]
     found["iam_roles"] = [r["RoleName"] for r in client("iam").list_roles()["Roles"] if r["RoleName"].startswith(f"{stack}-")]
     found["log_groups"] = [g["logGroupName"] for g in client("logs").describe_log_groups()["logGroups"]
-                           if g["logGroupName"].startswith(f"/ecs/{stack}/")]
+                           if g["logGroupName"].startswith((f"/ecs/{stack}/", f"/vpc/{stack}/"))]
+    found["flow_logs"] = [f["FlowLogId"] for f in ec2.describe_flow_logs()["FlowLogs"] if ours(f.get("Tags"))]
     scaling = client("application-autoscaling")
     found["scalable_targets"] = [t["ResourceId"] for t in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
                                  if t["ResourceId"].startswith(f"service/{stack}/")]

@@ -152,6 +152,7 @@ def stack_counts(emulator):
         "task_definitions": len(ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"]),
         "iam_roles": len(emulator.client("iam").list_roles()["Roles"]),
         "log_groups": len(emulator.client("logs").describe_log_groups()["logGroups"]),
+        "flow_logs": len(ec2.describe_flow_logs()["FlowLogs"]),
         "scalable_targets": len(scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]),
         "scaling_policies": len(scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]),
         "dns_records": sorted(r["Type"] for r in records),
@@ -195,7 +196,10 @@ def clean_build_counts(nat_gateway_mode="single", az_count=2, ipv6=None):
         "security_groups": 2,  # load balancer, tasks
         "certificates": 1, "load_balancers": 1, "listeners": 2, "listener_rules": 2,
         "target_groups": 2,  # primary and alternate (ECS deployments)
-        "clusters": 1, "services": 1, "task_definitions": 1, "iam_roles": 3, "log_groups": 1,  # task, execution, infra
+        "clusters": 1, "services": 1, "task_definitions": 1,
+        "iam_roles": 4,  # task, execution and infrastructure (ECS deployments) roles; the VPC flow logs' role
+        "log_groups": 2,  # the container's logs; the VPC flow logs'
+        "flow_logs": 1,
         "scalable_targets": 1, "scaling_policies": 1,
         # the alias records (AAAA only for a dualstack load balancer) and the certificate's validation record
         "dns_records": ["A", "AAAA", "CNAME"] if ipv6 else ["A", "CNAME"],

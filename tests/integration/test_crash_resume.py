@@ -35,7 +35,8 @@ PLAYBOOK = pathlib.Path(sys.executable).parent / "ansible-playbook"
 # The chain holds the boundaries where an interrupted run leaves a resource that the next run
 # must find again instead of making a second one, or finish instead of skipping, and that found
 # real bugs: a certificate requested but its ARN never heard; an internet gateway made but not
-# attached; an Elastic IP allocated and a NAT gateway made by a killed process; the WAF web ACL
+# attached; an Elastic IP allocated and a NAT gateway made by a killed process; a flow log made but
+# its id never heard; the WAF web ACL
 # made but its answer lost and never associated with the load balancer; some of the alarms made
 # (the next run makes the others, none twice); the service made but never waited for; the DNS
 # alias half written; the ECR repository converged without its tags. Between them they meet
@@ -55,6 +56,9 @@ CHAIN = [
     ("RequestCertificate", 1, True, "error"),  # certificate requested, its ARN never heard
     ("AttachInternetGateway", 1, False, "error"),  # gateway made, not attached
     ("CreateNatGateway", 1, True, "kill"),  # Elastic IP allocated, NAT gateway made, process killed
+    # flow log made, its id never heard: the next run must find it by VPC and log group, not make a
+    # second (AWS refuses one of the same settings). Early in the deploy, so the run it adds is short.
+    ("CreateFlowLogs", 1, True, "error"),
     ("TagResource", 1, False, "error"),  # ECR repository converged, its tags never written
     # web ACL made, its answer lost, not associated with the load balancer (the access logs bucket,
     # made earlier in the same run, is found again by its name the same way)

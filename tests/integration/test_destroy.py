@@ -2,8 +2,9 @@
 an account without the stack (changed=0), a stack a failed site.yml left half-built (with an
 Elastic IP an interrupted run allocated for a NAT gateway it never made), resources that are not
 ours (same names in another VPC, other records in the zone, an Elastic IP, a log group), a second
-run (nothing left to do), the opt-in removal of the ECR repository, and site.yml building the
-stack again afterwards. The ECR role's refusal to delete a repository holding images without
+run (nothing left to do), the opt-in removal of the ECR repository, site.yml building the
+stack again afterwards, and a destroy that keeps the validation record another certificate of the
+name still needs. The ECR role's refusal to delete a repository holding images without
 ecr_force_absent is tested by the role's own target (role_ecr.yml).
 
 The tests of this module share one emulator and run in order; each states what it leaves.
@@ -184,4 +185,30 @@ def test_site_builds_the_stack_again_after_destroy(account, tmp_path):
        "site.yml after destroy")
     built = leftovers(emulator.client, "fozzy-api", "local", DOMAIN)
     assert {"services", "scalable_targets", "records", "load_balancers"} <= built.keys(), built
+    assert foreign_state(emulator, foreign) == foreign["state"]
+
+
+def test_destroy_keeps_the_validation_record_another_certificate_of_the_name_needs(account):
+    """ACM gives every certificate of a name in the account the same validation CNAME: with a second
+    certificate of the domain in the region (not the collection's) and its record in the zone (the
+    very record ours lists), destroy removes our certificate and everything else, and keeps the
+    record. Runs on the stack the test before built."""
+    emulator, foreign = account
+    acm, route53 = emulator.client("acm"), emulator.client("route53")
+    other = acm.request_certificate(DomainName=DOMAIN, ValidationMethod="DNS")["CertificateArn"]
+    options = acm.describe_certificate(CertificateArn=other)["Certificate"]["DomainValidationOptions"]
+    route53.change_resource_record_sets(HostedZoneId=foreign["zone_id"], ChangeBatch={"Changes": [
+        {"Action": "UPSERT", "ResourceRecordSet": {
+            "Name": option["ResourceRecord"]["Name"], "Type": "CNAME", "TTL": 300,
+            "ResourceRecords": [{"Value": option["ResourceRecord"]["Value"]}]}} for option in options]})
+    record = [f"CNAME {option['ResourceRecord']['Name']}" for option in options]
+    ours = [c["CertificateArn"] for c in acm.list_certificates()["CertificateSummaryList"] if c["CertificateArn"] != other]
+    assert len(ours) == 1
+    assert [f"CNAME {o['ResourceRecord']['Name']}" for o in
+            acm.describe_certificate(CertificateArn=ours[0])["Certificate"]["DomainValidationOptions"]] == record
+
+    ok(emulator.playbook("playbooks/destroy.yml", *LOCAL), "destroy.yml beside another certificate of the name")
+
+    assert leftovers(emulator.client, "fozzy-api", "local", DOMAIN) == {"records": record}
+    assert [c["CertificateArn"] for c in acm.list_certificates()["CertificateSummaryList"]] == [other]
     assert foreign_state(emulator, foreign) == foreign["state"]

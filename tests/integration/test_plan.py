@@ -79,6 +79,9 @@ def test_plan_on_an_empty_account_reports_what_would_be_created(account, outputs
     assert changed_tasks(result.stdout) == [
         "certificate : Request the certificate (or find the one requested earlier)",
         "vpc : Create the VPC",
+        # the flow logs' log group and role need no VPC; their flow log comes with the VPC
+        "vpc : Create the log group of the flow logs",
+        "vpc : Create the role the flow logs deliver with",
         # the release pipeline created the repository; the role would add its lifecycle policy
         "ecr : Report that a real run would update the repository (check mode)",
         "load_balancer : Compare the access logs bucket with the inputs (check mode)",

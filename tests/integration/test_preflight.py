@@ -64,6 +64,10 @@ BAD_INPUTS = [
     ("az-count-1", ["vpc_az_count=1"], "vpc_az_count: 1 is not allowed; use 2 (an ALB needs two zones) up to 3"),
     ("az-count-above-region", ["vpc_az_count=4"], "vpc_az_count: 4 is not allowed; use 2 (an ALB needs two zones) up to 3"),
     ("nat-mode-choice", ["vpc_nat_gateway_mode=double"], "vpc_nat_gateway_mode must be one of: single, per_az, got: double"),
+    ("flow-logs-retention", ["vpc_flow_logs_retention_days=10"],
+     "vpc_flow_logs_retention_days=10 is not allowed: use one of the periods CloudWatch Logs accepts: 1, 3, 5, 7,"),
+    ("flow-logs-traffic-choice", ["vpc_flow_logs_traffic_type=SOME"],
+     "vpc_flow_logs_traffic_type must be one of: ALL, REJECT, ACCEPT, got: SOME"),
     # a subnet plan that does not fit names every input involved, with its value (the user may have changed either)
     ("subnets-do-not-fit", ["vpc_subnet_newbits=1"],
      "vpc_subnet_newbits=1 with vpc_az_count=2 is not allowed together: 1 bit makes room for 1 subnet per tier"
@@ -199,7 +203,9 @@ INTERACTING = [
     # argument spec error of the vpc role re-runs its rules without the spec
     ("vpc: subnet plan and argument spec", {
         "cidr-prefix-33", "cidr-too-large", "cidr-host-bits", "subnets-too-small", "az-count-1",
-        "az-count-above-region", "nat-mode-choice", "subnets-do-not-fit"}),
+        "az-count-above-region", "nat-mode-choice", "subnets-do-not-fit", "flow-logs-traffic-choice"}),
+    # an argument spec error of the vpc role must not meet another input of that role
+    ("vpc: argument spec", {"nat-mode-choice", "flow-logs-traffic-choice", "flow-logs-retention"}),
     # the certificate's names and zone come from fozzy_domain_name and fozzy_hosted_zone_name; the
     # dns role's too; an argument spec error of either role must not meet another input of that role
     ("certificate names and zone", {"domain-outside-zone", "zone-missing", "san-outside-zone", "key-algorithm-choice"}),
@@ -224,7 +230,7 @@ INTERACTING = [
 
 # The runs of the corpus: each input in exactly one.
 RUNS = {
-    "batch-1": ["cidr-prefix-33", "tag-key-aws-prefix", "fargate-4096-4096", "image-syntax", "alb-health-path",
+    "batch-1": ["cidr-prefix-33", "flow-logs-retention", "tag-key-aws-prefix", "fargate-4096-4096", "image-syntax", "alb-health-path",
                 "min-above-max", "domain-outside-zone"],
     "batch-2": ["cidr-too-large", "tags-too-many", "fargate-256-4096", "image-latest", "service-health-path",
                 "desired-above-max", "zone-missing", "alternate-target-group-name"],
@@ -239,6 +245,7 @@ RUNS = {
     "batch-7": ["nat-mode-choice", "arm64-on-spot", "verify-url-http", "alarm-aws-managed-key", "alb-logs-retention",
                 "bake-time-range"],
     "batch-8": ["subnets-do-not-fit", "verify-min-rps-above-rate", "alarm-container-insights", "strategy-unknown"],
+    "batch-9": ["flow-logs-traffic-choice"],
     "region-empty": ["region-empty"],
     "endpoint-without-scheme": ["endpoint-without-scheme"],
 }

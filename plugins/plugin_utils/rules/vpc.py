@@ -112,3 +112,35 @@ def subnets_fit(inputs):
     # A vpc_cidr that is no valid range is reported by the rule above alone.
     if not vpc_cidr_problems(inputs["vpc_cidr"]):
         yield from subnet_fit_problems(inputs["vpc_cidr"], inputs.get("vpc_az_count"), inputs["vpc_subnet_newbits"])
+
+
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+# IAM role names are at most 64 characters; the flow logs role is <vpc_name>-flow-logs.
+FLOW_LOGS_ROLE_SUFFIX = "-flow-logs"
+MAX_ROLE_NAME = 64
+
+
+@rule("vpc")
+def flow_logs_retention_days(inputs):
+    if not inputs["vpc_flow_logs_enabled"]:
+        return
+    value = inputs["vpc_flow_logs_retention_days"]
+    if as_int(value) not in LOG_RETENTION_DAYS:
+        yield not_allowed("vpc_flow_logs_retention_days", value, "use one of the periods CloudWatch Logs accepts: "
+                          + ", ".join(str(days) for days in LOG_RETENTION_DAYS) + " (days).")
+
+
+@rule("vpc")
+def flow_logs_role_name(inputs):
+    # A name the rule above refuses is reported there alone.
+    if not inputs["vpc_flow_logs_enabled"] or not 1 <= len(str(inputs["vpc_name"])) <= MAX_NAME:
+        return
+    role = f"{inputs['vpc_name']}{FLOW_LOGS_ROLE_SUFFIX}"
+    if len(role) > MAX_ROLE_NAME:
+        yield together(
+            [("vpc_name", inputs["vpc_name"]), ("vpc_flow_logs_enabled", True)],
+            f"the flow logs' IAM role would be named {role} ({len(role)} characters), and IAM allows"
+            f" {MAX_ROLE_NAME}; use a vpc_name of at most {MAX_ROLE_NAME - len(FLOW_LOGS_ROLE_SUFFIX)} characters"
+            " or vpc_flow_logs_enabled: false.")

@@ -18,7 +18,8 @@ PLAN = subnet_plan("10.0.0.0/16", ["eu-central-1a", "eu-central-1b"])
 def test_filters_are_registered():
     assert set(network.FilterModule().filters()) == {
         "subnet_plan", "subnets_to_write", "nat_gateways_to_write", "route_tables_to_write",
-        "vpc_availability_zones", "vpc_network",
+        "vpc_availability_zones", "vpc_network", "vpc_ipv6_cidr_block", "vpc_flow_logs_trust_policy",
+        "vpc_flow_logs_role_policy",
     }
 
 
@@ -209,7 +210,7 @@ def test_a_converged_network_needs_no_write_and_is_handed_on():
     assert network["result"] == {
         "vpc_id": "vpc-1", "cidr": "10.0.0.0/16", "availability_zones": AZS,
         "public_subnet_ids": ["subnet-0", "subnet-1"], "private_subnet_ids": ["subnet-2", "subnet-3"],
-        "nat_gateway_ids": ["nat-0"],
+        "nat_gateway_ids": ["nat-0"], "ipv6_cidr_block": "", "public_subnet_ipv6_cidr_blocks": [],
     }
 
 
@@ -220,7 +221,8 @@ def test_per_az_routes_each_private_subnet_to_its_own_zone():
 
 def test_a_vpc_check_mode_would_create_is_reported_as_such():
     assert vpc_network(PLAN, dict(SETTINGS, vpc_id=""), {}) == {"changes": False, "result": {
-        "vpc_id": "", "would_be_created": True, "cidr": "10.0.0.0/16", "availability_zones": AZS}}
+        "vpc_id": "", "would_be_created": True, "cidr": "10.0.0.0/16", "availability_zones": AZS,
+        "ipv6_cidr_block": "", "public_subnet_ipv6_cidr_blocks": []}}
 
 
 def test_an_empty_vpc_plans_everything_and_check_mode_reports_the_route_tables():
@@ -300,3 +302,103 @@ def test_a_plan_that_does_not_fit_fails_with_the_rules_message(cidr, zones, bits
     with pytest.raises(AnsibleFilterError) as failed:
         subnet_plan(cidr, [f"eu-central-1{'abc'[i]}" for i in range(zones)], bits)
     assert str(failed.value.message).startswith(message)
+
+
+# ---------------------------------------------------------------------------- IPv6
+BLOCK = "2600:1f18:abcd:ef00::/56"
+V6 = dict(SETTINGS, ipv6=True, ipv6_cidr_block=BLOCK)
+
+
+def converged_dual_stack():
+    """converged_network() with the public subnets' /64 blocks and the ::/0 route to the gateway."""
+    found = converged_network()
+    blocks = iter(["2600:1f18:abcd:ef00::/64", "2600:1f18:abcd:ef01::/64"])
+    for subnet in found["subnets"]:
+        if subnet["tags"]["Tier"] == "public":
+            subnet["ipv6_cidr_block_association_set"] = [
+                {"ipv6_cidr_block": next(blocks), "association_id": "a", "ipv6_cidr_block_state": {"state": "associated"}}]
+    found["route_tables"][0]["routes"].append(
+        {"destination_ipv6_cidr_block": "::/0", "gateway_id": "igw-1", "origin": "CreateRoute"})
+    return found
+
+
+def test_each_public_subnet_gets_the_64_of_its_zone_index_and_private_ones_none():
+    assert network.ipv6_subnet_cidr(BLOCK, 0) == "2600:1f18:abcd:ef00::/64"
+    assert network.ipv6_subnet_cidr(BLOCK, 1) == "2600:1f18:abcd:ef01::/64"
+    assert network.ipv6_subnet_cidr(BLOCK, 255) == "2600:1f18:abcd:efff::/64"
+    with pytest.raises(AnsibleFilterError, match="has 256 /64 blocks"):
+        network.ipv6_subnet_cidr(BLOCK, 256)
+    planned = network.ipv6_plan(PLAN, BLOCK, True)
+    assert [entry.get("ipv6_cidr") for entry in planned] == [
+        "2600:1f18:abcd:ef00::/64", "2600:1f18:abcd:ef01::/64", None, None]
+    assert network.ipv6_plan(PLAN, BLOCK, False) == PLAN
+
+
+def test_a_converged_dual_stack_network_needs_no_write_and_hands_its_blocks_on():
+    result = vpc_network(PLAN, V6, converged_dual_stack())
+    assert result["changes"] is False
+    assert result["result"]["ipv6_cidr_block"] == BLOCK
+    assert result["result"]["public_subnet_ipv6_cidr_blocks"] == ["2600:1f18:abcd:ef00::/64", "2600:1f18:abcd:ef01::/64"]
+
+
+def test_an_ipv4_network_upgraded_gets_the_public_blocks_and_the_ipv6_route():
+    result = vpc_network(PLAN, V6, converged_network())
+    assert [(entry["tier"], entry["ipv6_cidr"]) for entry in result["subnets_to_write"]] == [
+        ("public", "2600:1f18:abcd:ef00::/64"), ("public", "2600:1f18:abcd:ef01::/64")]
+    assert [table["tags"]["Name"] for table in result["route_tables"]["to_write"]] == ["net-public"]
+    assert {"dest": "::/0", "gateway_id": "igw-1"} in result["route_tables"]["to_write"][0]["routes"]
+
+
+def test_check_mode_before_the_vpc_block_exists_writes_the_public_subnets_without_a_block():
+    result = vpc_network(PLAN, dict(V6, ipv6_cidr_block=""), converged_network())
+    assert [(entry["tier"], entry["ipv6_cidr"], entry["ipv6_unknown"]) for entry in result["subnets_to_write"]] == [
+        ("public", "", True), ("public", "", True)]
+    assert result["changes"] is True
+
+
+def test_a_private_subnet_with_an_ipv6_block_is_written_to_lose_it():
+    found = converged_dual_stack()
+    found["subnets"][2]["ipv6_cidr_block_association_set"] = [
+        {"ipv6_cidr_block": "2600:1f18:abcd:ef02::/64", "association_id": "b", "ipv6_cidr_block_state": {"state": "associated"}}]
+    assert [entry["cidr"] for entry in vpc_network(PLAN, V6, found)["subnets_to_write"]] == [PLAN[2]["cidr"]]
+
+
+def test_ipv6_off_on_a_vpc_with_a_block_is_refused_with_the_variable_named():
+    with pytest.raises(AnsibleFilterError, match=r"vpc_ipv6_enabled: false is not allowed for VPC vpc-1 .* 2600:1f18"):
+        vpc_network(PLAN, dict(V6, ipv6=False), converged_dual_stack())
+
+
+def test_the_vpc_block_is_read_from_the_amazon_pool_association():
+    vpc = {"ipv6_cidr_block_association_set": [
+        {"ipv6_cidr_block": "2600::/56", "ipv6_pool": "Amazon", "ipv6_cidr_block_state": {"state": "disassociated"}},
+        {"ipv6_cidr_block": BLOCK, "ipv6_pool": "Amazon", "ipv6_cidr_block_state": {"state": "associated"}}]}
+    assert network.vpc_ipv6_cidr_block(vpc) == BLOCK
+    assert network.vpc_ipv6_cidr_block({}) == ""
+    assert network.vpc_ipv6_cidr_block(None) == ""
+
+
+# ---------------------------------------------------------------------------- flow logs
+def test_the_flow_logs_trust_policy_has_the_confused_deputy_conditions():
+    policy = network.vpc_flow_logs_trust_policy(
+        "arn:aws:logs:eu-central-1:123456789012:log-group:/vpc/net/flow-logs:*")
+    statement = policy["Statement"][0]
+    assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:ec2:eu-central-1:123456789012:vpc-flow-log/*"},
+    }
+
+
+def test_the_flow_logs_role_policy_reaches_its_log_group_only():
+    group = "arn:aws:logs:eu-central-1:123456789012:log-group:/vpc/net/flow-logs"
+    for arn in (group, group + ":*"):
+        statement = network.vpc_flow_logs_role_policy(arn)["Statement"]
+        assert len(statement) == 1
+        assert statement[0]["Resource"] == [group, group + ":*"]
+        assert "logs:PutLogEvents" in statement[0]["Action"] and "logs:CreateLogGroup" not in statement[0]["Action"]
+
+
+def test_the_flow_logs_policies_need_a_log_group_arn():
+    with pytest.raises(AnsibleFilterError, match="is not the ARN of a CloudWatch Logs group"):
+        network.vpc_flow_logs_trust_policy("arn:aws:s3:::bucket")

@@ -7,6 +7,8 @@ from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.rules import vpc
 GOOD = {
     "vpc_name": "fozzy-api-production", "vpc_cidr": "10.0.0.0/16", "vpc_az_count": 2, "vpc_subnet_newbits": 4,
     "vpc_nat_gateway_mode": "single", "vpc_nat_gateway_wait_timeout": 600, "vpc_release_wait_timeout": 300,
+    "vpc_flow_logs_enabled": True, "vpc_flow_logs_retention_days": 90, "vpc_flow_logs_traffic_type": "REJECT",
+    "vpc_ipv6_enabled": True,
 }
 REGION = ["eu-central-1b", "eu-central-1a", "eu-central-1c"]
 
@@ -17,6 +19,9 @@ def problems(facts=None, **changes):
 
 def test_good_inputs_have_no_problem():
     assert problems() == []
+    assert problems(vpc_name="n" * 54) == []
+    # Without flow logs, neither their retention nor the role's name matters.
+    assert problems(vpc_flow_logs_enabled=False, vpc_flow_logs_retention_days=10, vpc_name="n" * 60) == []
     assert problems(facts={"availability_zones": REGION}, vpc_az_count=3) == []
     assert problems(vpc_cidr="10.0.0.0/24", vpc_subnet_newbits=3, vpc_az_count=4) == []
     assert problems(vpc_cidr="10.0.0.0/26", vpc_subnet_newbits=2) == []
@@ -42,6 +47,12 @@ def test_good_inputs_have_no_problem():
     ({"vpc_subnet_newbits": 2, "vpc_az_count": 3},
      "vpc_subnet_newbits=2 with vpc_az_count=3 is not allowed together: 2 bits make room for 2 subnets per tier"),
     ({"vpc_subnet_newbits": 0}, "vpc_subnet_newbits=0 is not allowed: use a whole number, 1 or more"),
+    ({"vpc_flow_logs_retention_days": 10},
+     "vpc_flow_logs_retention_days=10 is not allowed: use one of the periods CloudWatch Logs accepts: 1, 3, 5, 7, 14,"),
+    ({"vpc_flow_logs_retention_days": 0}, "vpc_flow_logs_retention_days=0 is not allowed"),
+    ({"vpc_name": "n" * 60},
+     "vpc_name=" + "n" * 60 + " with vpc_flow_logs_enabled=true is not allowed together: the flow logs' IAM role"
+     " would be named " + "n" * 60 + "-flow-logs (70 characters), and IAM allows 64; use a vpc_name of at most 54"),
 ])
 def test_each_bad_input_is_named_with_its_value(changes, message):
     found = problems(**changes)
