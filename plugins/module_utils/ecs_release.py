@@ -5,7 +5,7 @@
 
 """Releasing one image to an existing ECS service, rolling it back, and the wait both share.
 
-- Images: ``missing_images()`` looks ECR images up (DescribeImages); images.push_instructions()
+- Images: ecs_service.missing_images() looks ECR images up (DescribeImages); images.push_instructions()
   says how to push a missing one (as ecs_service_deploy does).
 - ``choose_rollback_target()``: the revision to roll back to, from the service's deployment
   history (ListServiceDeployments / DescribeServiceRevisions): the newest one that really
@@ -38,8 +38,8 @@ from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs_service import
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs_service import events_sentence
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs_service import format_service
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs_service import is_stable
+from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs_service import missing_images
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.ecs_service import short_td
-from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import parse_ecr_image
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.images import push_instructions
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.task_definition import DIGEST_LABEL
 from ansible_collections.inboxwine.fozzy.plugins.module_utils.task_definition import SpecError
@@ -50,33 +50,6 @@ SUCCESSFUL = "SUCCESSFUL"
 FAILED_STATUSES = ("STOPPED", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED")
 # Error codes of an API the endpoint does not have (older regions, partitions, emulators).
 UNSUPPORTED = ("UnknownOperationException", "InvalidAction", "NotImplemented", "UnsupportedOperation")
-
-
-def missing_images(module, images, clients=None):
-    """The ECR images of ``images`` that do not exist, as (image, parts, error code); other registries are not checked."""
-    clients = {} if clients is None else clients
-    missing = []
-    for image in dict.fromkeys(images):
-        parts = parse_ecr_image(image)
-        if not parts:
-            continue
-        region = parts["region"]
-        if region not in clients:
-            extra = {} if region == module.region else {"region": region}
-            clients[region] = aws_client(module, "ecr", **extra)
-        image_id = {"imageDigest": parts["digest"]} if parts["digest"] else {"imageTag": parts["tag"] or "latest"}
-        try:
-            clients[region].describe_images(
-                registryId=parts["account"], repositoryName=parts["repository"], imageIds=[image_id], aws_retry=True
-            )
-        except ClientError as e:
-            if error_code(e) in ("ImageNotFoundException", "RepositoryNotFoundException"):
-                missing.append((image, parts, error_code(e)))
-                continue
-            module.fail_json_aws(e, msg=f"Failed to look up image {image} in ECR")
-        except BotoCoreError as e:
-            module.fail_json_aws(e, msg=f"Failed to look up image {image} in ECR")
-    return missing
 
 
 def ecr_image(account, region, repository, tag):

@@ -585,6 +585,33 @@ STRATEGY_OPTION_NAMES = {
 # --- the service in AWS --------------------------------------------------------------------
 
 
+def missing_images(module, images, clients=None):
+    """The ECR images of ``images`` that do not exist, as (image, parts, error code); other registries are not checked."""
+    clients = {} if clients is None else clients
+    missing = []
+    for image in dict.fromkeys(images):
+        parts = parse_ecr_image(image)
+        if not parts:
+            continue
+        region = parts["region"]
+        if region not in clients:
+            extra = {} if region == module.region else {"region": region}
+            clients[region] = aws_client(module, "ecr", **extra)
+        image_id = {"imageDigest": parts["digest"]} if parts["digest"] else {"imageTag": parts["tag"] or "latest"}
+        try:
+            clients[region].describe_images(
+                registryId=parts["account"], repositoryName=parts["repository"], imageIds=[image_id], aws_retry=True
+            )
+        except ClientError as e:
+            if error_code(e) in ("ImageNotFoundException", "RepositoryNotFoundException"):
+                missing.append((image, parts, error_code(e)))
+                continue
+            module.fail_json_aws(e, msg=f"Failed to look up image {image} in ECR")
+        except BotoCoreError as e:
+            module.fail_json_aws(e, msg=f"Failed to look up image {image} in ECR")
+    return missing
+
+
 class ServiceDeployer:
     """Creates, updates, deploys or deletes one ECS service as the module's params ask."""
 
@@ -648,31 +675,9 @@ class ServiceDeployer:
                 definition = {}  # not registered yet (check mode): only `images` can be checked
             except BotoCoreError as e:
                 self.module.fail_json_aws(e, msg=f"Failed to describe task definition {task_definition_arn}")
-        missing = []
-        clients = {}
         images = [container.get("image") or "" for container in (definition or {}).get("containerDefinitions", [])]
         images += [image for image in self.params["images"] if image not in images]
-        for image in images:
-            parts = parse_ecr_image(image)
-            if not parts:
-                continue  # another registry: not checked
-            region = parts["region"]
-            if region not in clients:
-                extra = {} if region == self.module.region else {"region": region}
-                clients[region] = aws_client(self.module, "ecr", **extra)
-            image_id = {"imageDigest": parts["digest"]} if parts["digest"] else {"imageTag": parts["tag"] or "latest"}
-            try:
-                clients[region].describe_images(
-                    registryId=parts["account"], repositoryName=parts["repository"], imageIds=[image_id], aws_retry=True
-                )
-            except ClientError as e:
-                if error_code(e) in ("ImageNotFoundException", "RepositoryNotFoundException"):
-                    missing.append((image, parts, error_code(e)))
-                    continue
-                self.module.fail_json_aws(e, msg=f"Failed to look up image {image} in ECR")
-            except BotoCoreError as e:
-                self.module.fail_json_aws(e, msg=f"Failed to look up image {image} in ECR")
-        return missing
+        return missing_images(self.module, images)
 
     def check_unchangeable(self, service):
         launch_type = self.params["launch_type"]
