@@ -768,6 +768,7 @@ def apply():
     _sns_subscriptions_pending_until_confirmed()
     _ecs_service_deployments_recorded()
     _ecs_service_tasks_behind_targets()
+    apply_strategies()  # after the tasks: it moves their targets to the group that then serves
     _wafv2_web_acl_resources_like_aws()
     _subnet_ipv6_associations_like_aws()
     _default_security_group_like_aws()
@@ -928,9 +929,6 @@ def _wafv2_web_acl_resources_like_aws():
     WAFV2Backend.associate_web_acl = associate_web_acl
 
 
-    apply_strategies()
-
-
 # --- deployment strategies (branch strategies) ----------------------------------------------
 
 
@@ -983,8 +981,21 @@ def _shift_traffic(service):
             for rule in rules:
                 rule.actions = [FakeAction({"Type": "forward", "ForwardConfig": {"TargetGroups": [
                     {"TargetGroupArn": idle, "Weight": 100}, {"TargetGroupArn": serving, "Weight": 0}]}})]
+        _move_targets(elbv2.target_groups.get(serving), elbv2.target_groups.get(idle))
         shifted.append(dict(lb, targetGroupArn=idle, advancedConfiguration=dict(advanced, alternateTargetGroupArn=serving)))
     service.load_balancers = shifted
+
+
+def _move_targets(source, destination):
+    """The new tasks run behind the group that now serves (ECS registers them there), none behind the other."""
+    if source is None or destination is None:
+        return
+    for target_id, target in list(source.targets.items()):
+        destination.register([{"Id": target_id, "Port": target["Port"]}])
+        source.deregister([{"Id": target_id}])
+    moved = getattr(source, "_fozzy_task_groups", {})
+    destination.__dict__.setdefault("_fozzy_task_groups", {}).update(moved)
+    source.__dict__["_fozzy_task_groups"] = {}
 
 
 def apply_strategies():
