@@ -215,7 +215,8 @@ class AWX:
         job_template = template(name)
         variables = dict(job_template.get("extra_vars") or {})
         # A workflow's (or schedule's) extra vars answer the survey's questions they name, as in AWX.
-        given = {**(extra_vars or {}), **(answers or {})}
+        questions = {q["variable"] for q in (job_template.get("survey_spec") or {}).get("spec", [])}
+        given = {**{k: v for k, v in (extra_vars or {}).items() if k in questions}, **(answers or {})}
         variables.update(survey_answers(job_template.get("survey_spec"), given) if job_template.get("survey_enabled") else {})
         variables.update(extra_vars or {})
         data_dir = self.private_data_dir(job_template, variables)

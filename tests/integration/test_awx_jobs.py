@@ -145,8 +145,9 @@ def stand_in(tmp_path_factory):
 
 
 def verify_vars(endpoint):
-    return {"verify_url": endpoint["https_url"], "verify_ca_bundle": endpoint["ca_bundle"],
-            "verify_resolve": endpoint["resolve"]}
+    """What scripts/local_endpoint.py writes to verify_vars.json: verify.yml's variables for the stand-in."""
+    return {"verify_url": endpoint["https_url"], "verify_http_url": endpoint["http_url"],
+            "verify_ca_bundle": endpoint["ca_bundle"], "verify_resolve": [endpoint["resolve"]]}
 
 
 def service_image(account):
