@@ -123,15 +123,17 @@ def test_production_is_destroyed_only_when_the_run_names_it(account):
 def test_destroy_removes_a_half_built_stack_and_nothing_else(account, tmp_path):
     emulator, foreign = account
     # A failed deploy: the release tag was never pushed. site.yml builds the certificate, the
-    # network and what the load balancer needs first (security group, target group), then stops
-    # at the service's image check, before its first write (no cluster, roles or revision).
+    # network (with its flow logs' role and log group) and what the load balancer needs first
+    # (security group, target group), then stops at the service's image check, before its first
+    # write (no cluster, roles or revision of the service).
     result = emulator.playbook("playbooks/site.yml", *LOCAL, "-e", "ecs_service_image_tag=9.9.9",
                                "-e", f"outputs_file={tmp_path}/outputs.json")
     assert result.returncode != 0
     assert "fozzy-api:9.9.9" in output(result), output(result)[-3000:]
     built = leftovers(emulator.client, "fozzy-api", "local", DOMAIN)
     assert {"vpcs", "nat_gateways", "certificates", "target_groups", "security_groups", "records"} <= built.keys(), built
-    assert not {"services", "clusters", "iam_roles", "log_groups", "active_task_definitions"} & built.keys(), built
+    assert not {"services", "clusters", "active_task_definitions"} & built.keys(), built
+    assert built["iam_roles"] == ["fozzy-api-local-flow-logs"] and len(built["log_groups"]) == 1, built
     # the load balancer's access logs bucket was made (its prepare step), the web ACL not yet
     assert logs_buckets(emulator) == [LOGS_BUCKET]
     assert web_acls(emulator) == []

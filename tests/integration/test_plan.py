@@ -10,7 +10,6 @@ import re
 import pytest
 
 from aws_stack import snapshot
-from conftest import local_vpc_ipv6_enabled
 
 # Its tests share module-scoped fixtures: `pytest -n` must keep them on one worker.
 pytestmark = pytest.mark.xdist_group("plan")
@@ -83,6 +82,8 @@ def test_plan_on_an_empty_account_reports_what_would_be_created(account, outputs
         "vpc : Create the log group of the flow logs",
         "vpc : Create the role the flow logs deliver with",
         # the release pipeline created the repository; the role would add its lifecycle policy
+        # ... and its tags (scripts/prepare_emulator.yml makes it untagged)
+        "ecr : Tag the repository",
         "ecr : Report that a real run would update the repository (check mode)",
         "load_balancer : Compare the access logs bucket with the inputs (check mode)",
         "load_balancer : Report what a real run would create",
@@ -101,9 +102,11 @@ def test_plan_on_an_empty_account_reports_what_would_be_created(account, outputs
         "Would create security group fozzy-api-local-alb, target group fozzy-api-local-tg and load balancer fozzy-api-local",
         "Would create or update cluster fozzy-api-local",
         "Would scale service fozzy-api of cluster fozzy-api-local between 2 and 15 tasks on 70 % average CPU",
-        # AAAA only for a dualstack load balancer (a VPC with an IPv6 range)
-        "Would point fozzy-api.inbox.wine (A, AAAA) at the load balancer" if local_vpc_ipv6_enabled()
-        else "Would point fozzy-api.inbox.wine (A) at the load balancer",
+        # AAAA only for a dualstack load balancer (a VPC with an IPv6 range). Known gap of the plan:
+        # before the VPC exists its IPv6 range is unknown, so the plan of an empty account predicts
+        # an IPv4 load balancer and the A record only, where a real run makes both (a converged
+        # stack's plan is exact). Written as the plan says it today, so a fix shows up here.
+        "Would point fozzy-api.inbox.wine (A) at the load balancer",
         "access logs bucket fozzy-api-local-alb-logs-123456789012: would be created",
         "Would update repository fozzy-api to image_tag_mutability IMMUTABLE, scan_on_push true, "
         "a lifecycle policy keeping the newest 30 images",
