@@ -109,7 +109,7 @@ def test_plan_on_an_empty_account_reports_what_would_be_created(account, outputs
         "Would point fozzy-api.inbox.wine (A) at the load balancer",
         "access logs bucket fozzy-api-local-alb-logs-123456789012: would be created",
         "Would update repository fozzy-api to image_tag_mutability IMMUTABLE, scan_on_push true, "
-        "a lifecycle policy keeping the newest 30 images",
+        "a lifecycle policy keeping release images (*.*.*) and the newest 30 images, expiring untagged ones after 7 days",
     ):
         assert phrase in output, phrase
     # the certificate request shows its diff (nothing -> the certificate it would request)
