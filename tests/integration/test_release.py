@@ -7,8 +7,8 @@ a revision and the service update and site.yml then finds nothing to change, a d
 its revision was registered is finished by the next without a second revision, rollback.yml
 goes back to the revision that served before, refuses targets that do not exist, a release
 whose image vanishes before ECS pulls it is rolled back by ECS and reported, and a release
-whose targets never turn healthy times out naming what it waited for. Each test states what it
-leaves.
+whose targets never turn healthy times out naming what it waited for, and site.yml with the
+inventory's older tag rolls the service back to it. Each test states what it leaves.
 """
 import pathlib
 import re
@@ -221,3 +221,15 @@ def test_a_release_whose_targets_never_turn_healthy_times_out_saying_so(stack, f
     # the group that serves: canary deployments (inventories/local) move it to the other one each release
     assert re.search(r"every target of its new tasks in target group targetgroup/fozzy-api-local-tg(-alt)?/", said), said[-3000:]
     assert re.search(r"last seen: .*0 of 10 targets of the new tasks healthy .*unhealthy \(Target\.Timeout\)", said)
+
+
+def test_site_with_the_inventorys_older_tag_rolls_the_service_back(stack, fault_proxy):
+    """The inventory's tag (1.0.0) is the declared release: site.yml goes back to it, reusing revision 1
+    (no new revision), and writes the service update only. Leaves revision 1 (1.0.0) running."""
+    before = len(revisions(stack))
+    result = ok(run(stack, fault_proxy, "playbooks/site.yml"), "site.yml with the inventory's tag")
+    assert writes(fault_proxy) == ["UpdateService"], writes(fault_proxy)
+    assert len(revisions(stack)) == before
+    running = service(stack)["taskDefinition"]
+    assert running.endswith(f"{FAMILY}:1") and image_of(stack, running) == f"{REPOSITORY}:1.0.0"
+    assert changed(result) >= 1
