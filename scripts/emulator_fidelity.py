@@ -772,6 +772,7 @@ def apply():
     _wafv2_web_acl_resources_like_aws()
     _subnet_ipv6_associations_like_aws()
     _default_security_group_like_aws()
+    _kms_key_state_changes_by_arn()
 
 
 def _ecr_lifecycle_policy_refused_like_aws():
@@ -1066,3 +1067,21 @@ def _default_security_group_like_aws():
 
     SecurityGroupBackend.create_security_group = create_security_group
     SecurityGroupBackend._fozzy_default_patched = True
+
+
+def _kms_key_state_changes_by_arn():
+    """AWS's ScheduleKeyDeletion, CancelKeyDeletion, EnableKey and DisableKey take the key's ID
+    or its ARN; moto looks the KeyId up as given, so an ARN (what amazon.aws.kms_key sends)
+    fails with a 500."""
+    from moto.kms.models import KmsBackend
+
+    for name in ("schedule_key_deletion", "cancel_key_deletion", "enable_key", "disable_key"):
+        original = getattr(KmsBackend, name)
+        if getattr(original, "takes_arns", False):
+            continue
+
+        def by_id(self, key_id, *args, _original=original, **kwargs):
+            return _original(self, self.get_key_id(key_id), *args, **kwargs)
+
+        by_id.takes_arns = True
+        setattr(KmsBackend, name, by_id)

@@ -269,7 +269,7 @@ ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 S3_BUCKET_MAX = 63
 
 
-def _partition(region):
+def partition_of_region(region):
     region = str(region or "")
     if region.startswith("cn-"):
         return "aws-cn"
@@ -287,7 +287,7 @@ def elb_log_delivery_principal(region):
     """
     account = ELB_LOG_DELIVERY_ACCOUNTS.get(str(region or ""))
     if account:
-        return {"AWS": f"arn:{_partition(region)}:iam::{account}:root"}
+        return {"AWS": f"arn:{partition_of_region(region)}:iam::{account}:root"}
     return {"Service": ELB_LOG_DELIVERY_SERVICE}
 
 
@@ -311,7 +311,7 @@ def access_logs_bucket_name(account_id, name, environment):
 def access_logs_bucket_policy(bucket, prefix, account_id, region):
     """The policy of the log bucket: TLS only, and the region's log delivery may put objects
     under ``<prefix>/AWSLogs/<account>/`` (the only place ELB writes to), nothing else."""
-    partition = _partition(region)
+    partition = partition_of_region(region)
     bucket_arn = f"arn:{partition}:s3:::{bucket}"
     key_prefix = f"{prefix}/" if prefix else ""
     return {

@@ -9,7 +9,7 @@ role's settings and what the load_balancer and ecs_service roles handed on.
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.inboxwine.fozzy.plugins.filter.load_balancer import elb_arn_suffix
+from ansible_collections.inboxwine.fozzy.plugins.filter.load_balancer import elb_arn_suffix, partition_of_region
 
 # The alarms in the order the role makes them (the keys of monitoring_result.alarm_names).
 ALARM_KEYS = ("target_5xx", "elb_5xx", "latency_p95", "unhealthy_hosts", "running_tasks", "cpu", "memory")
@@ -34,8 +34,42 @@ def monitoring_names(prefix):
         raise AnsibleFilterError("monitoring_names: the prefix (monitoring_name_prefix) is empty")
     return {
         "topic": f"{prefix}-alarms",
+        "topic_key": f"alias/{prefix}-alarms",
         "dashboard": prefix,
         "alarms": {key: f"{prefix}-{ALARM_SUFFIXES[key]}" for key in ALARM_KEYS},
+    }
+
+
+def alarm_topic_key_policy(account_id, region):
+    """The key policy of the customer managed key the role makes for the alarm topic.
+
+    The account administers the key through IAM (the default key policy's statement), and
+    CloudWatch may make and read data keys with it: alarms publish to an encrypted topic only
+    when the topic's key lets cloudwatch.amazonaws.com do so, which the AWS managed key
+    aws/sns never does. The statement carries no condition, as in AWS's guide: SNS, not the
+    alarm, calls KMS, so the alarm's account and ARN are not in that request's context.
+    """
+    account = str(account_id or "")
+    if not account.isdigit() or len(account) != 12:
+        raise AnsibleFilterError(f"alarm_topic_key_policy: the account id {account_id!r} is not 12 digits")
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministersTheKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition_of_region(region)}:iam::{account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchAlarmsPublishToTheTopic",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+            },
+        ],
     }
 
 
@@ -241,6 +275,7 @@ class FilterModule:
     def filters(self):
         return {
             "monitoring_names": monitoring_names,
+            "alarm_topic_key_policy": alarm_topic_key_policy,
             "monitoring_alarms": monitoring_alarms,
             "monitoring_dashboard": monitoring_dashboard,
             "monitoring_dashboard_url": monitoring_dashboard_url,

@@ -171,7 +171,8 @@ BAD_INPUTS = [
     ("alarm-subscription-protocol",
      [_json(monitoring_topic_kms_key="", monitoring_subscriptions=[{"protocol": "sms", "endpoint": "+4930123456"}])],
      "monitoring_subscriptions[0].protocol=sms is not allowed: use email or https."),
-    ("alarm-aws-managed-key", [_json(monitoring_subscriptions=[{"protocol": "email", "endpoint": "oncall@inbox.wine"}])],
+    ("alarm-aws-managed-key", [_json(monitoring_topic_kms_key="alias/aws/sns",
+                                     monitoring_subscriptions=[{"protocol": "email", "endpoint": "oncall@inbox.wine"}])],
      'monitoring_topic_kms_key=alias/aws/sns with monitoring_subscriptions=[{"endpoint": "oncall@inbox.wine", "protocol":'
      ' "email"}] is not allowed together: CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key'),
     ("alarm-cpu-threshold", ["monitoring_cpu_threshold=0"],

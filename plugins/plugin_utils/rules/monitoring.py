@@ -72,7 +72,7 @@ def topic_key(inputs):
                        "CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key aws/sns (its key"
                        " policy cannot let cloudwatch.amazonaws.com use it), so nobody would be notified: give a customer"
                        " managed key whose policy allows cloudwatch.amazonaws.com kms:GenerateDataKey* and kms:Decrypt,"
-                       ' or "" for an unencrypted topic.')
+                       ' or "" for the key the role makes.')
 
 
 @rule(ROLE)

@@ -3,7 +3,8 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.inboxwine.fozzy.plugins.filter.monitoring import (
-    monitoring_alarms, monitoring_dashboard, monitoring_dashboard_url, monitoring_names, monitoring_result)
+    alarm_topic_key_policy, monitoring_alarms, monitoring_dashboard, monitoring_dashboard_url, monitoring_names,
+    monitoring_result)
 
 SETTINGS = {
     "name_prefix": "fozzy-api-production", "period": 60, "evaluation_periods": 5, "datapoints_to_alarm": 3,
@@ -25,12 +26,26 @@ def by_name(alarms):
 def test_names_come_from_the_prefix():
     names = monitoring_names("fozzy-api-production")
     assert names["topic"] == "fozzy-api-production-alarms"
+    assert names["topic_key"] == "alias/fozzy-api-production-alarms"
     assert names["dashboard"] == "fozzy-api-production"
     assert list(names["alarms"]) == ["target_5xx", "elb_5xx", "latency_p95", "unhealthy_hosts", "running_tasks", "cpu",
                                      "memory"]
     assert names["alarms"]["latency_p95"] == "fozzy-api-production-latency-p95"
     with pytest.raises(AnsibleFilterError, match="prefix"):
         monitoring_names("")
+
+
+def test_the_topic_key_lets_the_account_administer_it_and_cloudwatch_use_it():
+    policy = alarm_topic_key_policy("123456789012", "eu-central-1")
+    account, cloudwatch = policy["Statement"]
+    assert account["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"} and account["Action"] == "kms:*"
+    assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert cloudwatch["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"] and cloudwatch["Effect"] == "Allow"
+    assert alarm_topic_key_policy("123456789012", "cn-north-1")["Statement"][0]["Principal"] == {
+        "AWS": "arn:aws-cn:iam::123456789012:root"}
+    for account_id in ("", None, "12345", "12345678901x"):
+        with pytest.raises(AnsibleFilterError, match="12 digits"):
+            alarm_topic_key_policy(account_id, "eu-central-1")
 
 
 def test_seven_alarms_notify_the_topic_on_alarm_and_ok():

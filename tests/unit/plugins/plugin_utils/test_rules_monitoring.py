@@ -5,7 +5,7 @@ from ansible_collections.inboxwine.fozzy.plugins.plugin_utils import inputs as e
 
 KEY = "arn:aws:kms:eu-central-1:123456789012:key/0a1b2c3d-0000-4000-8000-0123456789ab"
 GOOD = {
-    "monitoring_state": "present", "monitoring_enabled": True, "monitoring_name_prefix": "fozzy-api-production", "monitoring_topic_kms_key": "alias/aws/sns",
+    "monitoring_state": "present", "monitoring_enabled": True, "monitoring_name_prefix": "fozzy-api-production", "monitoring_topic_kms_key": "",
     "monitoring_subscriptions": [], "monitoring_deployment_alarms": ["target_5xx", "latency_p95"],
     "monitoring_period": 60, "monitoring_evaluation_periods": 5, "monitoring_datapoints_to_alarm": 3,
     "monitoring_utilization_period": 300, "monitoring_utilization_evaluation_periods": 3,
@@ -26,7 +26,9 @@ def test_good_inputs_have_no_problem():
     assert problems(monitoring_topic_kms_key=KEY, monitoring_subscriptions=[
         {"protocol": "email", "endpoint": "oncall@inbox.wine"},
         {"protocol": "https", "endpoint": "https://hooks.inbox.wine/alarms?x=1"}]) == []
+    # "" is the key the role makes, which CloudWatch may use; aws/sns is fine while nobody is notified
     assert problems(monitoring_topic_kms_key="", monitoring_subscriptions=[{"protocol": "email", "endpoint": "a@b.co"}]) == []
+    assert problems(monitoring_topic_kms_key="alias/aws/sns") == []
     assert problems(monitoring_period=10, monitoring_evaluation_periods=1, monitoring_datapoints_to_alarm=1) == []
     assert problems(scopes=(engine.STACK,), ecs_service_container_insights="enhanced") == []
 
@@ -40,7 +42,7 @@ def test_good_inputs_have_no_problem():
      "monitoring_subscriptions[0].endpoint=http://hooks.inbox.wine/x is not allowed: use an https:// URL"),
     ({"monitoring_topic_kms_key": KEY, "monitoring_subscriptions": ["oncall@inbox.wine"]},
      "monitoring_subscriptions[0]=oncall@inbox.wine is not allowed: give a protocol (email or https) and an endpoint"),
-    ({"monitoring_subscriptions": [{"protocol": "email", "endpoint": "oncall@inbox.wine"}]},
+    ({"monitoring_topic_kms_key": "alias/aws/sns", "monitoring_subscriptions": [{"protocol": "email", "endpoint": "oncall@inbox.wine"}]},
      'monitoring_topic_kms_key=alias/aws/sns with monitoring_subscriptions=[{"endpoint": "oncall@inbox.wine",'
      ' "protocol": "email"}] is not allowed together: CloudWatch alarms cannot publish to a topic encrypted with the AWS'
      " managed key aws/sns"),
