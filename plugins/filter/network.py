@@ -224,7 +224,8 @@ def vpc_network(plan, settings, found, written=None):
     ``nat_gateways`` (``wanted``, ``to_allocate``, ``to_write``, ``pending``, ``surplus``, ``ids``);
     ``route_tables`` (``to_write``, ``planned``: the ones whose subnets or gateways check mode would
     create first); ``changes`` (whether anything is to write or wait for) and ``result`` (vpc_result).
-    Ids a check-mode run would create are ''.
+    Ids a check-mode run would create are ''; ``dual_stack`` says whether the public subnets are
+    (or a real run makes them) dual-stack, which check mode cannot read before the VPC has its block.
     """
     written = written or {}
     vpc_id, name, tags = settings.get("vpc_id") or "", settings["name"], dict(settings.get("tags") or {})
@@ -233,7 +234,7 @@ def vpc_network(plan, settings, found, written=None):
     if not vpc_id:
         return {"changes": False, "result": {"vpc_id": "", "would_be_created": True, "cidr": settings.get("cidr", ""),
                                              "availability_zones": azs, "ipv6_cidr_block": "",
-                                             "public_subnet_ipv6_cidr_blocks": []}}
+                                             "public_subnet_ipv6_cidr_blocks": [], "dual_stack": ipv6}}
     if ipv6_block and not ipv6:
         raise AnsibleFilterError(
             f"vpc_ipv6_enabled: false is not allowed for VPC {vpc_id} ({name}), which has the IPv6 block {ipv6_block}:"
@@ -311,6 +312,9 @@ def vpc_network(plan, settings, found, written=None):
             "ipv6_cidr_block": ipv6_block if ipv6 else "",
             "public_subnet_ipv6_cidr_blocks": [entry.get("ipv6_cidr", "") for entry in plan
                                                if entry["tier"] == "public" and ipv6],
+            # the public subnets are (or, where check mode has no block to read yet, a real run
+            # makes them) dual-stack: what the load balancer's address type follows
+            "dual_stack": ipv6,
         },
     }
 

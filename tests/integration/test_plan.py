@@ -89,6 +89,7 @@ def test_plan_on_an_empty_account_reports_what_would_be_created(account, outputs
         "load_balancer : Report what a real run would create",
         "load_balancer : Create the web ACL of the load balancer",
         "load_balancer : Report the association a real run would make",
+        "monitoring : Create the key of the alarm topic (customer managed, so CloudWatch may use it)",
         "monitoring : Create the alarm topic (encrypted) and its subscriptions",
         "monitoring : Create the alarms",
         "monitoring : Create the dashboard of the service",
@@ -102,11 +103,9 @@ def test_plan_on_an_empty_account_reports_what_would_be_created(account, outputs
         "Would create security group fozzy-api-local-alb, target group fozzy-api-local-tg and load balancer fozzy-api-local",
         "Would create or update cluster fozzy-api-local",
         "Would scale service fozzy-api of cluster fozzy-api-local between 2 and 15 tasks on 70 % average CPU",
-        # AAAA only for a dualstack load balancer (a VPC with an IPv6 range). Known gap of the plan:
-        # before the VPC exists its IPv6 range is unknown, so the plan of an empty account predicts
-        # an IPv4 load balancer and the A record only, where a real run makes both (a converged
-        # stack's plan is exact). Written as the plan says it today, so a fix shows up here.
-        "Would point fozzy-api.inbox.wine (A) at the load balancer",
+        # AAAA only for a dualstack load balancer: before the VPC has its IPv6 range the plan knows
+        # from vpc_result.dual_stack that a real run makes the public subnets dual-stack
+        "Would point fozzy-api.inbox.wine (A, AAAA) at the load balancer",
         "access logs bucket fozzy-api-local-alb-logs-123456789012: would be created",
         "Would update repository fozzy-api to image_tag_mutability IMMUTABLE, scan_on_push true, "
         "a lifecycle policy keeping release images (*.*.*) and the newest 30 images, expiring untagged ones after 7 days",

@@ -210,7 +210,7 @@ def test_a_converged_network_needs_no_write_and_is_handed_on():
     assert network["result"] == {
         "vpc_id": "vpc-1", "cidr": "10.0.0.0/16", "availability_zones": AZS,
         "public_subnet_ids": ["subnet-0", "subnet-1"], "private_subnet_ids": ["subnet-2", "subnet-3"],
-        "nat_gateway_ids": ["nat-0"], "ipv6_cidr_block": "", "public_subnet_ipv6_cidr_blocks": [],
+        "nat_gateway_ids": ["nat-0"], "ipv6_cidr_block": "", "public_subnet_ipv6_cidr_blocks": [], "dual_stack": False,
     }
 
 
@@ -222,7 +222,9 @@ def test_per_az_routes_each_private_subnet_to_its_own_zone():
 def test_a_vpc_check_mode_would_create_is_reported_as_such():
     assert vpc_network(PLAN, dict(SETTINGS, vpc_id=""), {}) == {"changes": False, "result": {
         "vpc_id": "", "would_be_created": True, "cidr": "10.0.0.0/16", "availability_zones": AZS,
-        "ipv6_cidr_block": "", "public_subnet_ipv6_cidr_blocks": []}}
+        "ipv6_cidr_block": "", "public_subnet_ipv6_cidr_blocks": [], "dual_stack": False}}
+    # with IPv6 on, a real run makes the public subnets dual-stack: the plan says so before any block exists
+    assert vpc_network(PLAN, dict(V6, vpc_id=""), {})["result"]["dual_stack"] is True
 
 
 def test_an_empty_vpc_plans_everything_and_check_mode_reports_the_route_tables():
@@ -337,7 +339,7 @@ def test_each_public_subnet_gets_the_64_of_its_zone_index_and_private_ones_none(
 def test_a_converged_dual_stack_network_needs_no_write_and_hands_its_blocks_on():
     result = vpc_network(PLAN, V6, converged_dual_stack())
     assert result["changes"] is False
-    assert result["result"]["ipv6_cidr_block"] == BLOCK
+    assert result["result"]["ipv6_cidr_block"] == BLOCK and result["result"]["dual_stack"] is True
     assert result["result"]["public_subnet_ipv6_cidr_blocks"] == ["2600:1f18:abcd:ef00::/64", "2600:1f18:abcd:ef01::/64"]
 
 

@@ -1,8 +1,7 @@
 """fast_linear makes Mitogen list the installed collections once per run instead of once per task."""
 
+import ansible_mitogen.planner as planner  # requirements.txt pins mitogen
 import pytest
-
-planner = pytest.importorskip("ansible_mitogen.planner")  # requirements.txt installs mitogen
 
 from ansible_collections.inboxwine.fozzy.plugins.strategy import fast_linear
 
