@@ -30,6 +30,8 @@ description:
   - Requests carry an C(IdempotencyToken) derived from the names and key algorithm, so a retried
     request within the hour AWS remembers tokens for does not create a second certificate.
     A replacement adds the replaced ARNs to the derivation, so it gets a new certificate.
+    When AWS answers a token with a certificate deleted since, the request is made again with a
+    token that names that certificate (up to five deletions within the hour).
 author:
   - Inbox Wine platform team (@inboxwine)
 options:
@@ -265,6 +267,9 @@ MANAGED_BY = "ManagedBy"
 # How long a just-requested ARN may be unknown to DescribeCertificate (eventual consistency)
 # before it is taken for the ARN of a deleted certificate the token still points at.
 NEW_ARN_GRACE = 30
+# Certificates of the same names deleted within the hour AWS remembers a token for, after which
+# a request still finds a new one (each costs NEW_ARN_GRACE seconds at most).
+STALE_TOKENS_MAX = 5
 
 
 def normalize(name):
@@ -365,14 +370,16 @@ class CertificateRequest:
     def request_new(self, salt):
         arn = self.request(self.token(salt))
         cert = self.wait_until_known(arn)
-        if cert is None:
-            # AWS answered a reused token with the ARN of a certificate deleted since
-            # (tokens live an hour): ask again with a token that names that ARN.
-            stale = arn
-            arn = self.request(self.token(f"{salt}|after-deleted|{stale}"))
+        for _attempt in range(STALE_TOKENS_MAX):
+            if cert is not None:
+                return cert
+            # AWS answered a reused token with the ARN of a certificate deleted since (tokens
+            # live an hour): ask again with a token that names that ARN. Each deletion within
+            # the hour adds a link to the chain, and a retried request follows the same chain.
+            arn = self.request(self.token(f"{salt}|after-deleted|{arn}"))
             cert = self.wait_until_known(arn)
-            if cert is None:
-                self.module.fail_json(msg=f"ACM returned certificate {arn} for {self.domain_name} but does not know it")
+        if cert is None:
+            self.module.fail_json(msg=f"ACM returned certificate {arn} for {self.domain_name} but does not know it")
         return cert
 
     def wait_until_known(self, arn):

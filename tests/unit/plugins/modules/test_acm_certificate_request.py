@@ -312,6 +312,39 @@ def test_a_token_pointing_at_a_deleted_certificate_is_not_trusted(acm, run, monk
     assert len(tokens) == 2 and tokens[0] != tokens[1]
 
 
+def test_tokens_of_two_certificates_deleted_within_the_hour_are_followed_to_a_new_one(acm, run, monkeypatch, fake_time):
+    """Requested, deleted, requested and deleted again within the hour: the first token and the one
+    after it both point at deleted certificates; the request follows the chain to a third token."""
+    original = AWSCertificateManagerBackend.request_certificate
+    stale = [f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/00000000-0000-0000-0000-00000000000{n}" for n in (1, 2)]
+    tokens = []
+
+    def two_stale(self, domain_name, idempotency_token, *args, **kwargs):
+        tokens.append(idempotency_token)
+        if len(tokens) <= len(stale):
+            return stale[len(tokens) - 1]
+        return original(self, domain_name, idempotency_token, *args, **kwargs)
+
+    monkeypatch.setattr(AWSCertificateManagerBackend, "request_certificate", two_stale)
+
+    result = run(**BASE)
+
+    assert result["failed"] is False and result["certificate_arn"] not in stale
+    assert certificates(acm) == [result["certificate_arn"]]
+    assert len(tokens) == 3 and len(set(tokens)) == 3
+
+
+def test_a_token_chain_that_never_ends_fails_naming_the_certificate(acm, run, monkeypatch, fake_time):
+    unknown = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/00000000-0000-0000-0000-000000000009"
+    monkeypatch.setattr(AWSCertificateManagerBackend, "request_certificate", lambda self, *a, **k: unknown)
+
+    result = run(**BASE)
+
+    assert result["failed"] is True
+    assert f"ACM returned certificate {unknown} for " in result["msg"] and "but does not know it" in result["msg"]
+    assert certificates(acm) == []
+
+
 # --- tags ------------------------------------------------------------------------------------
 
 
