@@ -126,7 +126,7 @@ def list_collection_dirs_once():
     here, in the process the workers fork from, before the first task; the paths do not change
     during a run (they come from the configuration).
     """
-    import ansible_mitogen.planner as planner
+    from ansible_mitogen import planner
     from ansible.collections.list import list_collection_dirs
 
     step = getattr(planner, "_load_collections", None)
