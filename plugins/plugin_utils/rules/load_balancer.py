@@ -6,6 +6,7 @@ import re
 
 from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.checks import cidr_problems
 from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import as_int, not_allowed, rule, together, within
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.rules.shared import account_id_problems
 
 ROLE = "load_balancer"
 
@@ -131,6 +132,7 @@ def access_logs(inputs):
     if prefix.startswith("/") or prefix.endswith("/") or "AWSLogs" in prefix:
         yield not_allowed("load_balancer_access_logs_prefix", prefix, 'use a key prefix without a leading or trailing "/"'
                           ' and without "AWSLogs".')
+    yield from account_id_problems("load_balancer_account_id", inputs.get("load_balancer_account_id"))
 
 
 @rule(ROLE)

@@ -6,6 +6,7 @@ and the STACK rule that the running-tasks alarm needs the cluster's Container In
 import re
 
 from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.inputs import STACK, not_allowed, rule, together
+from ansible_collections.inboxwine.fozzy.plugins.plugin_utils.rules.shared import account_id_problems
 
 ROLE = "monitoring"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -73,6 +74,12 @@ def topic_key(inputs):
                        " policy cannot let cloudwatch.amazonaws.com use it), so nobody would be notified: give a customer"
                        " managed key whose policy allows cloudwatch.amazonaws.com kms:GenerateDataKey* and kms:Decrypt,"
                        ' or "" for the key the role makes.')
+
+
+@rule(ROLE)
+def account_id(inputs):
+    """The account in the policy of the topic's key."""
+    yield from account_id_problems("monitoring_account_id", inputs.get("monitoring_account_id"))
 
 
 @rule(ROLE)

@@ -19,6 +19,13 @@ def is_dns_name(value):
     return isinstance(value, str) and bool(DNS_NAME.match(value))
 
 
+def account_id_problems(variable, value):
+    """An AWS account id input: 12 digits, or empty (looked up, or preflight's)."""
+    account = "" if value is None else str(value)
+    if account and not (account.isdigit() and len(account) == 12):
+        yield not_allowed(variable, value, 'use the 12 digits of the AWS account id, or "" to have it looked up.')
+
+
 def in_zone(name, zone):
     """Whether DNS name ``name`` is ``zone`` or inside it (final dots ignored)."""
     name, zone = name.rstrip("."), zone.rstrip(".")

@@ -183,6 +183,9 @@ def test_the_idle_timeout_rule_names_where_the_keep_alive_comes_from():
     ({"load_balancer_waf_name": "fozzy waf"},
      "load_balancer_waf_name=fozzy waf is not allowed: use 1 to 128 letters, digits, hyphens or underscores."),
     ({"load_balancer_waf_name": "w" * 129}, "load_balancer_waf_name=www"),
+    ({"load_balancer_account_id": "1234-5678-9012"},
+     'load_balancer_account_id=1234-5678-9012 is not allowed: use the 12 digits of the AWS account id, or "" to have it'
+     " looked up."),
 ])
 def test_bad_access_logs_and_waf_inputs_are_named(changes, message):
     found = problems(**changes)

@@ -29,6 +29,7 @@ def test_good_inputs_have_no_problem():
     # "" is the key the role makes, which CloudWatch may use; aws/sns is fine while nobody is notified
     assert problems(monitoring_topic_kms_key="", monitoring_subscriptions=[{"protocol": "email", "endpoint": "a@b.co"}]) == []
     assert problems(monitoring_topic_kms_key="alias/aws/sns") == []
+    assert problems(monitoring_account_id="123456789012") == [] and problems(monitoring_account_id="") == []
     assert problems(monitoring_period=10, monitoring_evaluation_periods=1, monitoring_datapoints_to_alarm=1) == []
     assert problems(scopes=(engine.STACK,), ecs_service_container_insights="enhanced") == []
 
@@ -46,6 +47,8 @@ def test_good_inputs_have_no_problem():
      'monitoring_topic_kms_key=alias/aws/sns with monitoring_subscriptions=[{"endpoint": "oncall@inbox.wine",'
      ' "protocol": "email"}] is not allowed together: CloudWatch alarms cannot publish to a topic encrypted with the AWS'
      " managed key aws/sns"),
+    ({"monitoring_account_id": "12345"},
+     'monitoring_account_id=12345 is not allowed: use the 12 digits of the AWS account id, or "" to have it looked up.'),
     ({"monitoring_name_prefix": "fozzy api"}, "monitoring_name_prefix=fozzy api is not allowed: use 1 to 200 letters,"
      " digits, - or _"),
     ({"monitoring_cpu_threshold": 0.0}, "monitoring_cpu_threshold=0 is not allowed: use a percentage above 0 and at most 100."),
